@@ -1,0 +1,33 @@
+import { PrismaAdapter } from "@auth/prisma-adapter";
+import NextAuth from "next-auth";
+import GitLab from "next-auth/providers/gitlab";
+import { config } from "@/lib/config";
+import { db } from "@/lib/db/client";
+import { GITLAB_SCOPES } from "@/lib/gitlab/oauth";
+
+// Built on first use, not at import: `next build` loads this module without the runtime environment.
+export const { handlers, auth, signIn, signOut } = NextAuth(() => {
+  const c = config();
+  // Auth.js appends "oauth/…" to the base: GitLab under a sub-path needs the trailing slash.
+  const baseUrl = `${c.GITLAB_URL}/`;
+  return {
+    adapter: PrismaAdapter(db()),
+    session: { strategy: "database", maxAge: 7 * 24 * 3600, updateAge: 24 * 3600 },
+    secret: c.AUTH_SECRET,
+    trustHost: true,
+    providers: [
+      GitLab({
+        baseUrl,
+        clientId: c.GITLAB_CLIENT_ID,
+        clientSecret: c.GITLAB_CLIENT_SECRET,
+        authorization: { url: `${baseUrl}oauth/authorize`, params: { scope: GITLAB_SCOPES } },
+      }),
+    ],
+    callbacks: {
+      session({ session, user }) {
+        session.user.id = user.id;
+        return session;
+      },
+    },
+  };
+});

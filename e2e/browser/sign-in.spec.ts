@@ -1,0 +1,70 @@
+import { expect, test, type Page } from "@playwright/test";
+import { DEMO_PASSWORD, hubQuery, stackEnv } from "./stack";
+
+async function signIn(page: Page, username: string, password: string) {
+  await page.goto("/");
+  await page.getByRole("button", { name: "Sign in with GitLab" }).click();
+  await page.waitForURL((url) => url.origin === new URL(stackEnv("GITLAB_URL")).origin);
+  await page.getByLabel("Username or primary email").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Sessions held by a demo user (demo users' e-mails start with their username). */
+const sessionsOf = async (username: string) =>
+  Number((await hubQuery<{ n: string }>("select count(*) as n from sessions s join users u on u.id = s.user_id where u.email like $1", [`${username}@%`]))[0].n);
+
+test("a demo user signs in through the GitLab stand-in and sees who they are and every dependency healthy", async ({ page }) => {
+  await signIn(page, "alice", DEMO_PASSWORD);
+  await page.waitForURL(`${stackEnv("AUTH_URL")}/`);
+  await expect(page.getByText("Signed in as")).toBeVisible();
+  await expect(page.getByTestId("gitlab-username")).toHaveText(" (@alice)");
+  const rows = page.locator("table[aria-label='Dependency health'] tbody tr");
+  await expect(rows).toHaveCount(4);
+  for (const name of ["hub database", "MLflow", "MinIO", "GitLab"]) {
+    await expect(page.locator(`tr[data-dependency='${name}']`)).toHaveAttribute("data-ok", "true");
+  }
+  await expect(page.locator("tr[data-dependency='MLflow']")).toContainText("workspaces enabled");
+  await page.screenshot({ path: "e2e/artifacts/screenshots/home-signed-in.png", fullPage: true });
+  expect(await sessionsOf("alice")).toBeGreaterThan(0);
+});
+
+test("a wrong password shows the stand-in's error and creates no session", async ({ page, context }) => {
+  const before = Number((await hubQuery<{ n: string }>("select count(*) as n from sessions"))[0].n);
+  await signIn(page, "carol", "not-her-password");
+  await expect(page.getByText("Invalid login or password.")).toBeVisible();
+  await page.screenshot({ path: "e2e/artifacts/screenshots/stand-in-wrong-password.png", fullPage: true });
+
+  await page.goto("/");
+  await expect(page.getByRole("button", { name: "Sign in with GitLab" })).toBeVisible();
+  const after = Number((await hubQuery<{ n: string }>("select count(*) as n from sessions"))[0].n);
+  expect(after).toBe(before);
+  const hubCookies = await context.cookies(stackEnv("AUTH_URL"));
+  expect(hubCookies.map((c) => c.name).filter((n) => n.includes("session-token"))).toEqual([]);
+});
+
+test("an expired GitLab access token is refreshed on the next page view, and the old one stops working", async ({ page }) => {
+  await signIn(page, "bob", DEMO_PASSWORD);
+  await expect(page.getByTestId("gitlab-username")).toHaveText(" (@bob)");
+  const [account] = await hubQuery<{ id: string; access_token: string }>(
+    "select a.id, a.access_token from accounts a join users u on u.id = a.user_id where u.email like 'bob@%' and a.provider = 'gitlab'",
+  );
+  await hubQuery("update accounts set expires_at = $1 where id = $2", [Math.floor(Date.now() / 1000) - 10, account.id]);
+
+  await page.reload();
+  await expect(page.getByTestId("gitlab-username")).toHaveText(" (@bob)");
+  const [after] = await hubQuery<{ access_token: string; expires_at: number }>("select access_token, expires_at from accounts where id = $1", [account.id]);
+  expect(after.access_token).not.toBe(account.access_token);
+  expect(after.expires_at).toBeGreaterThan(Date.now() / 1000);
+  const old = await fetch(`${stackEnv("GITLAB_URL")}/api/v4/user`, { headers: { authorization: `Bearer ${account.access_token}` } });
+  expect(old.status).toBe(401);
+});
+
+test("signing out ends the session in the hub's database", async ({ page }) => {
+  await signIn(page, "dave", DEMO_PASSWORD);
+  await expect(page.getByTestId("gitlab-username")).toHaveText(" (@dave)");
+  expect(await sessionsOf("dave")).toBe(1);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("button", { name: "Sign in with GitLab" })).toBeVisible();
+  expect(await sessionsOf("dave")).toBe(0);
+});

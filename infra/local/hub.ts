@@ -1,0 +1,54 @@
+import fs from "node:fs";
+import path from "node:path";
+import { REPO_ROOT } from "./paths.ts";
+import { httpOk, run, spawnService, waitUntilHealthy, type Service } from "./proc.ts";
+
+export type HubMode = "prod" | "dev";
+
+const STANDALONE_SERVER = path.join(REPO_ROOT, ".next", "standalone", "server.js");
+const SOURCES = ["app", "components", "lib", "auth.ts", "instrumentation.ts", "instrumentation-node.ts", "proxy.ts", "next.config.ts", "package-lock.json", "prisma/schema.prisma"];
+
+function newestMtime(p: string): number {
+  if (!fs.existsSync(p)) return 0;
+  const stat = fs.statSync(p);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = 0;
+  for (const entry of fs.readdirSync(p)) {
+    if (entry === "generated" || entry === "node_modules") continue;
+    newest = Math.max(newest, newestMtime(path.join(p, entry)));
+  }
+  return newest;
+}
+
+/** Production mode runs the standalone build (what the image runs); it is rebuilt only when a source is newer. */
+export async function ensureHubBuild(log: (m: string) => void): Promise<void> {
+  const built = fs.existsSync(STANDALONE_SERVER) ? fs.statSync(STANDALONE_SERVER).mtimeMs : 0;
+  const newest = Math.max(...SOURCES.map((s) => newestMtime(path.join(REPO_ROOT, s))));
+  if (built > newest) return;
+  log("building the hub (next build)…");
+  await run("npm", ["run", "--silent", "build"], { cwd: REPO_ROOT, quiet: true });
+}
+
+export async function startHub(opts: { logDir: string; port: number; mode: HubMode; env: Record<string, string> }): Promise<Service> {
+  const common = { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env };
+  const service =
+    opts.mode === "prod"
+      ? spawnService({
+          name: "hub",
+          command: process.execPath,
+          args: [STANDALONE_SERVER],
+          cwd: path.dirname(STANDALONE_SERVER),
+          env: { ...common, NODE_ENV: "production", PORT: String(opts.port), HOSTNAME: "127.0.0.1" },
+          logDir: opts.logDir,
+        })
+      : spawnService({
+          name: "hub",
+          command: process.execPath,
+          args: [path.join(REPO_ROOT, "node_modules", "next", "dist", "bin", "next"), "dev", "-p", String(opts.port), "-H", "127.0.0.1"],
+          cwd: REPO_ROOT,
+          env: { ...common, NODE_ENV: "development" },
+          logDir: opts.logDir,
+        });
+  await waitUntilHealthy(service, () => httpOk(`http://127.0.0.1:${opts.port}/api/health`), opts.mode === "prod" ? 60_000 : 180_000);
+  return service;
+}

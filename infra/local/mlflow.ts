@@ -1,0 +1,63 @@
+import path from "node:path";
+import { httpOk, LaunchError, spawnService, waitUntilHealthy, type Service } from "./proc.ts";
+import { ensureMlflowVenv } from "./tools.ts";
+
+/**
+ * The options MLflow runs with, here and in the compose file: Postgres backend,
+ * artifacts proxied by MLflow itself into the bucket, and workspaces on — the
+ * gateway's per-project isolation depends on them.
+ */
+export function mlflowServerArgs(o: { host: string; port: number; backendStoreUri: string; artifactsDestination: string }): string[] {
+  return [
+    "server",
+    "--host", o.host,
+    "--port", String(o.port),
+    "--backend-store-uri", o.backendStoreUri,
+    "--serve-artifacts",
+    "--artifacts-destination", o.artifactsDestination,
+    "--enable-workspaces",
+    "--workers", "2",
+  ];
+}
+
+export async function startMlflow(opts: {
+  logDir: string;
+  port: number;
+  backendStoreUri: string;
+  bucket: string;
+  s3Endpoint: string;
+  s3AccessKey: string;
+  s3SecretKey: string;
+  s3Region: string;
+}): Promise<Service> {
+  const venv = await ensureMlflowVenv();
+  const service = spawnService({
+    name: "mlflow",
+    command: path.join(venv, "bin", "mlflow"),
+    args: mlflowServerArgs({ host: "127.0.0.1", port: opts.port, backendStoreUri: opts.backendStoreUri, artifactsDestination: `s3://${opts.bucket}` }),
+    env: {
+      PATH: `${path.join(venv, "bin")}:${process.env.PATH}`,
+      HOME: process.env.HOME,
+      MLFLOW_S3_ENDPOINT_URL: opts.s3Endpoint,
+      AWS_ACCESS_KEY_ID: opts.s3AccessKey,
+      AWS_SECRET_ACCESS_KEY: opts.s3SecretKey,
+      AWS_DEFAULT_REGION: opts.s3Region,
+      MLFLOW_DISABLE_TELEMETRY: "true",
+      DO_NOT_TRACK: "true",
+    },
+    logDir: opts.logDir,
+  });
+  const base = `http://127.0.0.1:${opts.port}`;
+  await waitUntilHealthy(service, () => httpOk(`${base}/health`), 240_000);
+  await assertWorkspacesEnabled(base);
+  return service;
+}
+
+/** Without workspaces every project would share one MLflow: refuse to run rather than serve that. */
+export async function assertWorkspacesEnabled(base: string) {
+  const res = await fetch(`${base}/api/3.0/mlflow/workspaces`, { signal: AbortSignal.timeout(10_000) });
+  const body = await res.text();
+  if (!res.ok || !body.includes('"workspaces"')) {
+    throw new LaunchError(`MLflow at ${base} does not have workspaces enabled: GET /api/3.0/mlflow/workspaces answered ${res.status} ${body.slice(0, 200)}`);
+  }
+}

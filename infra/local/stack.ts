@@ -1,0 +1,154 @@
+import fs from "node:fs";
+import path from "node:path";
+import { startGitLabStandIn, DEMO_FIXTURE } from "./gitlab.ts";
+import { ensureHubBuild, startHub, type HubMode } from "./hub.ts";
+import { startMinio } from "./minio.ts";
+import { startMlflow } from "./mlflow.ts";
+import { stateDir as resolveStateDir } from "./paths.ts";
+import { portsWithOffset, type Ports } from "./ports.ts";
+import { postgresUrls, startPostgres } from "./postgres.ts";
+import { isAlive, isPortFree, LaunchError, stopService, type Service } from "./proc.ts";
+import { loadOrCreateSecrets } from "./secrets.ts";
+
+export interface StackOptions {
+  stateDir?: string;
+  portOffset?: number;
+  hub: HubMode | "none";
+  fixture?: string;
+  log?: (message: string) => void;
+}
+
+export interface Stack {
+  dir: string;
+  ports: Ports;
+  /** The hub's environment (the names compose uses too) plus what tests need to reach each part. */
+  env: Record<string, string>;
+  services: Service[];
+  stop(): Promise<void>;
+}
+
+interface StateFile {
+  startedAt: string;
+  ports: Ports;
+  services: { name: string; pid: number; stopSignal: NodeJS.Signals }[];
+}
+
+export const BUCKET = "mlflow-artifacts";
+
+const stateFile = (dir: string) => path.join(dir, "state.json");
+
+function readState(dir: string): StateFile | undefined {
+  const file = stateFile(dir);
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as StateFile) : undefined;
+}
+
+export function runningServices(dir: string) {
+  return (readState(dir)?.services ?? []).filter((s) => isAlive(s.pid));
+}
+
+/** Stops a stack started earlier from this state folder, even by a launcher that since died. */
+export async function stopStackAt(dir: string): Promise<string[]> {
+  const state = readState(dir);
+  if (!state) return [];
+  const stopped: string[] = [];
+  for (const s of [...state.services].reverse()) {
+    if (isAlive(s.pid)) stopped.push(s.name);
+    await stopService(s);
+  }
+  fs.rmSync(stateFile(dir), { force: true });
+  return stopped;
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const log = opts.log ?? (() => {});
+  const dir = resolveStateDir(opts.stateDir);
+  const ports = portsWithOffset(opts.portOffset ?? Number(process.env.LOCAL_PORT_OFFSET ?? 0));
+  const logDir = path.join(dir, "logs");
+  fs.mkdirSync(dir, { recursive: true });
+
+  const alive = runningServices(dir);
+  if (alive.length) {
+    throw new LaunchError(`a stack is already running from ${dir} (${alive.map((s) => `${s.name} pid ${s.pid}`).join(", ")}): stop it with npm run local:stop`);
+  }
+  const wanted = Object.entries(ports).filter(([name]) => opts.hub !== "none" || name !== "hub");
+  for (const [name, port] of wanted) {
+    if (!(await isPortFree(port))) throw new LaunchError(`port ${port} (${name}) is already in use on 127.0.0.1: stop what uses it, or shift every port with LOCAL_PORT_OFFSET`);
+  }
+
+  const secrets = loadOrCreateSecrets(dir);
+  const db = postgresUrls(ports.postgres, secrets);
+  const hubUrl = `http://localhost:${ports.hub}`;
+  const gitlabUrl = `http://localhost:${ports.gitlab}`;
+  const s3Endpoint = `http://127.0.0.1:${ports.minio}`;
+  const env: Record<string, string> = {
+    AUTH_URL: hubUrl,
+    AUTH_SECRET: secrets.authSecret,
+    DATABASE_URL: db.hub,
+    GITLAB_URL: gitlabUrl,
+    GITLAB_CLIENT_ID: secrets.gitlabClientId,
+    GITLAB_CLIENT_SECRET: secrets.gitlabClientSecret,
+    MLFLOW_URL: `http://127.0.0.1:${ports.mlflow}`,
+    S3_ENDPOINT: s3Endpoint,
+    S3_ACCESS_KEY: secrets.s3AccessKey,
+    S3_SECRET_KEY: secrets.s3SecretKey,
+    S3_BUCKET: BUCKET,
+    S3_REGION: "us-east-1",
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+  };
+  const testEnv = { POSTGRES_ADMIN_URL: db.admin, MLFLOW_DATABASE_URL: db.mlflow, LOCAL_STATE_DIR: dir };
+
+  const services: Service[] = [];
+  const record = () => {
+    const state: StateFile = { startedAt: new Date().toISOString(), ports, services: services.map(({ name, pid, stopSignal }) => ({ name, pid, stopSignal })) };
+    fs.writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
+  };
+  const stop = async () => {
+    for (const s of [...services].reverse()) await stopService(s);
+    fs.rmSync(stateFile(dir), { force: true });
+  };
+  const step = async (name: string, start: () => Promise<Service>) => {
+    log(`starting ${name}…`);
+    const t0 = Date.now();
+    try {
+      const service = await start();
+      services.push(service);
+      record();
+      log(`${name} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    } catch (e) {
+      await stop();
+      throw e;
+    }
+  };
+
+  await step("postgres", () => startPostgres({ dir: path.join(dir, "postgres"), logDir, port: ports.postgres, secrets }));
+  await step("minio", () => startMinio({ dir: path.join(dir, "minio"), logDir, port: ports.minio, consolePort: ports.minioConsole, bucket: BUCKET, secrets }));
+  await step("mlflow", () =>
+    startMlflow({ logDir, port: ports.mlflow, backendStoreUri: db.mlflow, bucket: BUCKET, s3Endpoint, s3AccessKey: secrets.s3AccessKey, s3SecretKey: secrets.s3SecretKey, s3Region: env.S3_REGION }),
+  );
+  await step("gitlab-dev", () =>
+    startGitLabStandIn({
+      logDir,
+      port: ports.gitlab,
+      publicUrl: gitlabUrl,
+      fixture: opts.fixture ?? DEMO_FIXTURE,
+      clientId: secrets.gitlabClientId,
+      clientSecret: secrets.gitlabClientSecret,
+      redirectUris: [`${hubUrl}/api/auth/callback/gitlab`],
+    }),
+  );
+  if (opts.hub !== "none") {
+    try {
+      const { applyMigrations } = await import("../../lib/db/migrate.ts");
+      const { applied } = await applyMigrations({ databaseUrl: db.hub });
+      if (applied.length) log(`applied migrations: ${applied.join(", ")}`);
+      if (opts.hub === "prod") await ensureHubBuild(log);
+    } catch (e) {
+      await stop();
+      throw e;
+    }
+    await step("hub", () => startHub({ logDir, port: ports.hub, mode: opts.hub as HubMode, env }));
+  }
+  const allEnv = { ...env, ...testEnv };
+  fs.writeFileSync(path.join(dir, "env"), Object.entries(allEnv).map(([k, v]) => `${k}=${v}`).join("\n") + "\n", { mode: 0o600 });
+  return { dir, ports, env: allEnv, services, stop };
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "./config";
+
+const valid = {
+  AUTH_URL: "http://localhost:3000",
+  AUTH_SECRET: "s".repeat(40),
+  DATABASE_URL: "postgresql://hub:pw@127.0.0.1:5433/hub",
+  GITLAB_URL: "https://gitlab.example.com/",
+  GITLAB_CLIENT_ID: "client",
+  GITLAB_CLIENT_SECRET: "secret",
+  MLFLOW_URL: "http://127.0.0.1:5001/",
+  S3_ENDPOINT: "http://127.0.0.1:9000",
+  S3_ACCESS_KEY: "key",
+  S3_SECRET_KEY: "secret",
+  S3_BUCKET: "mlflow-artifacts",
+};
+
+const errorOf = (env: Record<string, string | undefined>) => {
+  try {
+    parseConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error("expected the configuration to be refused");
+};
+
+describe("config", () => {
+  it("accepts a complete environment and fills the defaults", () => {
+    const c = parseConfig(valid);
+    expect(c.S3_REGION).toBe("us-east-1");
+    expect(c.LOG_LEVEL).toBe("info");
+    expect(c.GITLAB_SERVICE_TOKEN).toBeUndefined();
+  });
+
+  it("drops trailing slashes from base URLs so paths can be appended", () => {
+    const c = parseConfig(valid);
+    expect(c.GITLAB_URL).toBe("https://gitlab.example.com");
+    expect(c.MLFLOW_URL).toBe("http://127.0.0.1:5001");
+  });
+
+  it("names a missing variable in a single line", () => {
+    const message = errorOf({ ...valid, GITLAB_CLIENT_SECRET: undefined });
+    expect(message).toContain("GITLAB_CLIENT_SECRET");
+    expect(message).not.toContain("\n");
+  });
+
+  it("treats an empty value as missing", () => {
+    expect(errorOf({ ...valid, DATABASE_URL: "" })).toMatch(/DATABASE_URL is required/);
+  });
+
+  it("refuses a short AUTH_SECRET and says how to make one", () => {
+    expect(errorOf({ ...valid, AUTH_SECRET: "short" })).toMatch(/AUTH_SECRET must be at least 32 characters.*openssl rand/);
+  });
+
+  it("refuses a non-http GITLAB_URL", () => {
+    expect(errorOf({ ...valid, GITLAB_URL: "ftp://gitlab" })).toMatch(/GITLAB_URL must be an http\(s\) URL/);
+  });
+
+  it("refuses a database URL that is not Postgres", () => {
+    expect(errorOf({ ...valid, DATABASE_URL: "mysql://x" })).toMatch(/DATABASE_URL must be a postgresql:\/\/ URL/);
+  });
+
+  it("refuses an unknown log level", () => {
+    expect(errorOf({ ...valid, LOG_LEVEL: "loud" })).toContain("LOG_LEVEL");
+  });
+
+  it("lists every bad variable at once", () => {
+    const message = errorOf({ ...valid, S3_BUCKET: "Not_A_Bucket", MLFLOW_URL: undefined });
+    expect(message).toContain("S3_BUCKET");
+    expect(message).toContain("MLFLOW_URL");
+  });
+});

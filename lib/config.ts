@@ -1,0 +1,53 @@
+import { z } from "zod";
+
+/** Empty strings in an env file mean "not set": treat them as missing so defaults and "required" work. */
+const env = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema);
+
+const url = (what: string) => z.url({ protocol: /^https?$/, error: `must be an http(s) URL (${what})` });
+
+/**
+ * Every variable the hub reads. `.env.example` lists the same names, each with
+ * a comment; a test keeps the two in step.
+ */
+export const configSchema = z.object({
+  AUTH_URL: env(url("the address people use to reach the hub, e.g. https://mlflow.example.com")),
+  AUTH_SECRET: env(z.string({ error: "is required (generate one with: openssl rand -base64 33)" }).min(32, "must be at least 32 characters (openssl rand -base64 33)")),
+  DATABASE_URL: env(z.string({ error: "is required" }).regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")),
+  GITLAB_URL: env(url("the GitLab instance, e.g. https://gitlab.example.com")).transform((u) => u.replace(/\/+$/, "")),
+  GITLAB_CLIENT_ID: env(z.string({ error: "is required (the GitLab application's ID)" }).min(1)),
+  GITLAB_CLIENT_SECRET: env(z.string({ error: "is required (the GitLab application's secret)" }).min(1)),
+  GITLAB_SERVICE_TOKEN: env(z.string().min(1).optional()),
+  MLFLOW_URL: env(url("the internal MLflow server, e.g. http://mlflow:5000")).transform((u) => u.replace(/\/+$/, "")),
+  S3_ENDPOINT: env(url("the S3/MinIO endpoint, e.g. http://minio:9000")).transform((u) => u.replace(/\/+$/, "")),
+  S3_ACCESS_KEY: env(z.string({ error: "is required" }).min(1)),
+  S3_SECRET_KEY: env(z.string({ error: "is required" }).min(1)),
+  S3_BUCKET: env(z.string({ error: "is required" }).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name")),
+  S3_REGION: env(z.string().min(1).default("us-east-1")),
+  LOG_LEVEL: env(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses the environment; the error is one line naming every bad variable. */
+export function parseConfig(source: Record<string, string | undefined>): Config {
+  const result = configSchema.safeParse(source);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => {
+    const name = String(i.path[0] ?? "?");
+    const message = i.code === "invalid_type" && source[name] === undefined && !/required/.test(i.message) ? "is required" : i.message;
+    return `${name} ${message}`;
+  });
+  throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
+}
+
+let cached: Config | undefined;
+
+/** The configuration, read from the environment once. */
+export function config(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
