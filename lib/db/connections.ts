@@ -125,10 +125,13 @@ async function createTemporaryDatabase(serverUrl: string): Promise<{ url: string
 
 /** Names a database for logs without its credentials: `hub on 127.0.0.1:5433`. */
 export function describeDatabase(databaseUrl: string): string {
+  const unusable = "(not a postgresql:// URL)";
+  let url: URL;
   try {
-    const url = new URL(databaseUrl);
-    return `${decodeURIComponent(url.pathname.slice(1)) || "(default database)"} on ${url.host || "(local socket)"}`;
+    url = new URL(databaseUrl);
   } catch {
-    return "(unparseable DATABASE_URL)";
+    return unusable;
   }
+  if (url.protocol !== "postgresql:" && url.protocol !== "postgres:") return unusable;
+  return `${decodeURIComponent(url.pathname.slice(1)) || "(default database)"} on ${url.host || "(local socket)"}`;
 }

@@ -1,6 +1,6 @@
 import { engineConnections } from "./connections";
 import { defaultMigrationsDir, readMigrationsFolder } from "./migrationsFolder";
-import { engineWarnings, noFilter, withSchemaEngine } from "./schemaEngine";
+import { engineError, engineWarnings, noFilter, parseEngineLine, withSchemaEngine, type EngineLog } from "./schemaEngine";
 
 export type MigrateLog = (line: string) => void;
 
@@ -43,15 +43,13 @@ export async function applyMigrations({
   return withSchemaEngine(
     engineConnections({ databaseUrl }),
     async (engine) => {
-      const history = await engine.diagnoseMigrationHistory({
-        migrationsList,
-        optInToShadowDatabase: false,
-        filters: noFilter,
-      });
+      const diagnose = () =>
+        engine.diagnoseMigrationHistory({ migrationsList, optInToShadowDatabase: false, filters: noFilter });
+      const history = await diagnose();
       if (history.failedMigrationNames.length > 0) {
         throw new MigrationRefusedError(
           `Refusing to migrate: ${list(history.failedMigrationNames)} failed on this database earlier. ` +
-            "Fix the database by hand, then mark the migration with `prisma migrate resolve` (see prisma/README.md).",
+            'Once the cause is fixed, mark it rolled back and run again (prisma/README.md, "When a migration fails").',
           history.failedMigrationNames,
         );
       }
@@ -68,13 +66,31 @@ export async function applyMigrations({
           : [];
       if (unknown.length > 0) log(`warning: the database has migrations this folder lacks: ${unknown.join(", ")}`);
 
-      const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: noFilter });
-      for (const name of appliedMigrationNames) log(`applied ${name}`);
+      const { appliedMigrationNames } = await engine
+        .applyMigrations({ migrationsList, filters: noFilter })
+        .catch(async (cause: unknown) => {
+          const error = engineError(cause);
+          // The engine's error does not name the migration; its bookkeeping does.
+          const { failedMigrationNames } = await diagnose();
+          if (failedMigrationNames.length === 0) throw error;
+          throw new Error(`${list(failedMigrationNames)} failed: ${error.message}`, { cause: error });
+        });
       if (appliedMigrationNames.length === 0) log("no pending migrations");
       return { applied: appliedMigrationNames };
     },
-    engineWarnings(log),
+    progress(log),
   );
+}
+
+// Reports each migration as the engine starts it, so a failure comes after the
+// names of those that did apply.
+function progress(log: MigrateLog): EngineLog {
+  const warnings = engineWarnings(log);
+  return (line) => {
+    const applying = /^Applying `(.+)`$/.exec(parseEngineLine(line).message);
+    if (applying) log(`applying ${applying[1]}`);
+    else warnings(line);
+  };
 }
 
 function list(names: string[]): string {

@@ -14,12 +14,13 @@ export const noFilter: SchemaFilter = { externalTables: [], externalEnums: [] };
 
 type PanicRegistry = { set_message(message: string): void };
 
-// The engine reports Rust panics through this global before it traps; keep the
-// last message so the error we throw says what went wrong, not just "unreachable".
-let lastPanic: string | undefined;
+// The engine reports Rust panics through this global before it traps. The
+// message tells what went wrong where the trap only says "unreachable", and
+// after a panic the instance is unsafe to use, so it also marks the end of it.
+let panicMessage: string | undefined;
 const panicRegistry: PanicRegistry = {
   set_message(message) {
-    lastPanic = message;
+    panicMessage = message;
   },
 };
 
@@ -45,24 +46,28 @@ function loadWasm(): Promise<void> {
 // 10-second timer that it never cancels, which held every CLI run open for ten
 // seconds after its work was done. The work itself keeps the process alive while
 // it lasts (a pending query), so the timers need not.
-function withUnrefTimers(imports: typeof glue): WebAssembly.ModuleImports {
+function withUnrefTimers(imports: object): WebAssembly.ModuleImports {
   const patched: Record<string, unknown> = { ...imports };
-  for (const name of Object.keys(imports).filter((key) => key.startsWith("__wbg_setTimeout_"))) {
-    const schedule = imports[name as keyof typeof glue] as (callback: () => void, ms: number) => NodeJS.Timeout;
+  for (const [name, value] of Object.entries(imports)) {
+    if (!name.startsWith("__wbg_setTimeout_")) continue;
+    const schedule = value as (callback: () => void, ms: number) => NodeJS.Timeout;
     patched[name] = (callback: () => void, ms: number) => schedule(callback, ms).unref();
   }
   return patched as WebAssembly.ModuleImports;
 }
 
-/** Turns what the engine rejects with into an Error that carries its message and Prisma error code. */
+// Engine errors end with a Rust span trace ("   0: sql_schema_connector::…"),
+// useful to Prisma's developers only; `_prisma_migrations.logs` keeps it anyway.
+const spanTrace = /\n\s*0: [\s\S]*$/;
+
+/** The engine's rejection as an Error that keeps its Prisma code (`P3009`…) and loses the span trace. */
 export function engineError(cause: unknown): Error {
-  if (cause instanceof WebAssembly.RuntimeError && lastPanic) {
-    const error = new Error(`Prisma schema engine panicked: ${lastPanic}`, { cause });
-    lastPanic = undefined;
-    return error;
+  if (cause instanceof WebAssembly.RuntimeError && panicMessage) {
+    return new Error(`Prisma schema engine panicked: ${panicMessage}`, { cause });
   }
-  if (cause instanceof Error) return cause;
-  return new Error(String(cause));
+  if (!(cause instanceof Error)) return new Error(String(cause));
+  cause.message = cause.message.replace(spanTrace, "");
+  return cause;
 }
 
 export type EngineLog = (line: string) => void;
@@ -75,6 +80,7 @@ export async function openSchemaEngine(
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
   log?: EngineLog,
 ): Promise<SchemaEngine> {
+  if (panicMessage) throw new Error(`Prisma schema engine panicked earlier in this process: ${panicMessage}`);
   await loadWasm();
   try {
     return await glue.SchemaEngine.new(
@@ -110,21 +116,24 @@ export async function withSchemaEngine<T>(
   }
 }
 
+/** One of the engine's JSON log lines, or the raw line when it is not JSON. */
+export function parseEngineLine(line: string): { level: string; message: string } {
+  try {
+    const event = JSON.parse(line) as { level?: string; fields?: { message?: string } };
+    return { level: event.level ?? "INFO", message: event.fields?.message ?? line };
+  } catch {
+    return { level: "RAW", message: line };
+  }
+}
+
 /**
  * Passes on only the engine's warnings and errors: its info lines repeat what
  * the callers already report, and debug lines carry whole SQL scripts.
  */
 export function engineWarnings(log: (line: string) => void): EngineLog {
   return (line) => {
-    let event: { level?: string; fields?: { message?: string } };
-    try {
-      event = JSON.parse(line);
-    } catch {
-      log(`schema engine: ${line}`);
-      return;
-    }
-    if (event.level === "WARN" || event.level === "ERROR") {
-      log(`schema engine ${event.level.toLowerCase()}: ${event.fields?.message ?? line}`);
-    }
+    const { level, message } = parseEngineLine(line);
+    if (level === "RAW") log(`schema engine: ${message}`);
+    if (level === "WARN" || level === "ERROR") log(`schema engine ${level.toLowerCase()}: ${message}`);
   };
 }
