@@ -59,7 +59,7 @@ export function engineConnections({ databaseUrl, shadowDatabaseUrl }: EngineConn
 }
 
 function connectAdapter(connectionString: string): Promise<SqlDriverAdapter> {
-  return new PrismaPg(catalogReadablePool(connectionString), { disposeExternalPool: true }).connect();
+  return new PrismaPg(enginePool(connectionString), { disposeExternalPool: true }).connect();
 }
 
 const charOid = 18;
@@ -69,8 +69,12 @@ const textOid = 25;
 // catalog columns have the internal one-byte type "char". PrismaPg 7.10 has no
 // mapping for it and fails the whole query, so schema diffs could not run.
 // The values already arrive as strings; presenting the column as text lets them through.
-function catalogReadablePool(connectionString: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString });
+//
+// One connection, as Prisma's native engine uses: the engine serialises
+// migrations with a session-level advisory lock, which guards only while the
+// session that took it stays open and does the work.
+function enginePool(connectionString: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max: 1 });
   const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
   pool.query = ((...args: unknown[]) => {
     const result = query(...args);
