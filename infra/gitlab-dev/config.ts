@@ -19,6 +19,7 @@ const wholeNumber = (min: number, max: number) =>
 const httpUrl = z
   .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
   .refine((value) => {
+    if (!URL.canParse(value)) return true;
     const url = new URL(value);
     return !url.search && !url.hash;
   }, "must have no query or fragment");
