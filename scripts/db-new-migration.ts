@@ -20,9 +20,9 @@ if (!shadowDatabaseUrl && !serverUrl) {
 }
 
 try {
-  const created = shadowDatabaseUrl
-    ? await createMigration({ name, shadowDatabaseUrl, serverUrl, log: console.log })
-    : await createMigration({ name, serverUrl: serverUrl!, log: console.log });
+  const created = await createMigration(
+    shadowDatabaseUrl ? { name, shadowDatabaseUrl, log: console.log } : { name, serverUrl: serverUrl!, log: console.log },
+  );
   if (created) console.log(`created ${created.folder}/migration.sql — review it, then commit it with the schema change`);
   else console.log("no changes: the migrations already build prisma/schema.prisma");
 } catch (error) {

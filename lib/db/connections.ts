@@ -12,9 +12,9 @@ export type EngineConnections = SqlMigrationAwareDriverAdapterFactory & {
 export type EngineConnectionOptions = {
   databaseUrl: string;
   /**
-   * An empty database the engine may wipe and rebuild (needed only to create or
-   * diff migrations). Without one, a temporary database is created on the
-   * `databaseUrl` server and dropped afterwards, which needs CREATEDB.
+   * The database the engine replays migrations on (needed only to diff them);
+   * the caller makes sure it starts empty. Without one, a temporary database is
+   * created on the `databaseUrl` server and dropped afterwards, which needs CREATEDB.
    */
   shadowDatabaseUrl?: string;
 };

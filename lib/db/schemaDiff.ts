@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { DiffTarget, SchemaEngine } from "@prisma/schema-engine-wasm";
-import { engineConnections } from "./connections";
+import { engineConnections, type EngineConnections } from "./connections";
 import { defaultMigrationsDir, defaultSchemaPath, readMigrationsFolder } from "./migrationsFolder";
 import { engineWarnings, noFilter, withSchemaEngine } from "./schemaEngine";
 
@@ -12,10 +12,10 @@ export type SchemaSource = {
 
 /** Where the shadow database for replaying migrations comes from. */
 export type ShadowDatabase =
-  /** An existing database the engine may wipe; it is reset before and after use. */
-  | { shadowDatabaseUrl: string; serverUrl?: string }
+  /** An existing database given over to this: it is wiped before and after use. */
+  | { shadowDatabaseUrl: string }
   /** A server on which a temporary database is created and dropped (needs CREATEDB). */
-  | { serverUrl: string; shadowDatabaseUrl?: undefined };
+  | { serverUrl: string };
 
 const schemaFileName = "schema.prisma";
 
@@ -45,12 +45,10 @@ export async function diffDatabaseToSchema({
  * or null when the folder already does. The engine replays the folder on a
  * shadow database to learn what it builds.
  */
-export async function diffMigrationsToSchema({
-  migrationsDir = defaultMigrationsDir,
-  schema,
-  log = () => {},
-  ...shadow
-}: SchemaSource & ShadowDatabase & { migrationsDir?: string }): Promise<string | null> {
+export async function diffMigrationsToSchema(
+  options: SchemaSource & ShadowDatabase & { migrationsDir?: string },
+): Promise<string | null> {
+  const { migrationsDir = defaultMigrationsDir, schema, log = () => {} } = options;
   const files = [{ path: schemaFileName, content: await readSchema(schema) }];
   const migrationsList = await readMigrationsFolder(migrationsDir);
   if (migrationsList.migrationDirectories.length === 0 && migrationsList.lockfile.content === null) {
@@ -59,19 +57,22 @@ export async function diffMigrationsToSchema({
     migrationsList.lockfile.content = 'provider = "postgresql"\n';
   }
   const engineLog = engineWarnings(log);
-  const { shadowDatabaseUrl } = shadow;
-  // The engine's main connection is only read here; with a shadow database of
-  // our own it may as well be that one, so no other database is touched.
-  const connections = engineConnections({ databaseUrl: shadowDatabaseUrl ?? shadow.serverUrl!, shadowDatabaseUrl });
-  if (shadowDatabaseUrl) await resetDatabase(shadowDatabaseUrl, engineLog);
-  try {
-    return await withSchemaEngine(
+  const run = (connections: EngineConnections) =>
+    withSchemaEngine(
       connections,
       (engine) => diff(engine, { tag: "migrations", ...migrationsList }, { tag: "schemaDatamodel", files }),
       engineLog,
     );
+
+  if ("serverUrl" in options) return run(engineConnections({ databaseUrl: options.serverUrl }));
+  const { shadowDatabaseUrl } = options;
+  await resetDatabase(shadowDatabaseUrl, engineLog);
+  try {
+    // The engine's main connection is only read here, so it may as well be the
+    // shadow database: no other database is touched.
+    return await run(engineConnections({ databaseUrl: shadowDatabaseUrl, shadowDatabaseUrl }));
   } finally {
-    if (shadowDatabaseUrl) await resetDatabase(shadowDatabaseUrl, engineLog);
+    await resetDatabase(shadowDatabaseUrl, engineLog);
   }
 }
 
