@@ -36,9 +36,6 @@ export class OAuthStore {
       const entry = entries.get(id);
       return entry && !entry.destroyed ? entry : undefined;
     };
-    const destroy = (entry: Entry) => {
-      entry.destroyed = true;
-    };
     return {
       upsert: async (id, payload, expiresIn) => {
         entries.set(id, {
@@ -58,10 +55,10 @@ export class OAuthStore {
       },
       destroy: async (id) => {
         const entry = entries.get(id);
-        if (entry) destroy(entry);
+        if (entry) entry.destroyed = true;
       },
       revokeByGrantId: async (grantId) => {
-        for (const entry of entries.values()) if (entry.payload.grantId === grantId) destroy(entry);
+        for (const entry of entries.values()) if (entry.payload.grantId === grantId) entry.destroyed = true;
       },
     };
   };

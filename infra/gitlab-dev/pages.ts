@@ -50,14 +50,17 @@ export const invalidLoginMessage = "Invalid login or password.";
 
 export function signInPage(options: { action: string; login?: string; failed?: boolean }): string {
   const alert = options.failed ? `<div class="alert" role="alert">${escapeHtml(invalidLoginMessage)}</div>\n` : "";
+  // After a failed attempt the login is kept, so the password is what to type next.
+  const focusLogin = options.login ? "" : " autofocus";
+  const focusPassword = options.login ? " autofocus" : "";
   return page(
     "Sign in",
     `<h1>Sign in</h1>
 ${alert}<form method="post" action="${escapeHtml(options.action)}">
 <label for="user_login">Username or primary email</label>
-<input id="user_login" name="user[login]" type="text" autocomplete="username" autocapitalize="off" spellcheck="false" required autofocus value="${escapeHtml(options.login ?? "")}">
+<input id="user_login" name="user[login]" type="text" autocomplete="username" autocapitalize="off" spellcheck="false" required${focusLogin} value="${escapeHtml(options.login ?? "")}">
 <label for="user_password">Password</label>
-<input id="user_password" name="user[password]" type="password" autocomplete="current-password" required>
+<input id="user_password" name="user[password]" type="password" autocomplete="current-password" required${focusPassword}>
 <button type="submit">Sign in</button>
 </form>
 <p class="hint">Users and passwords come from this stand-in's fixture.</p>`,
