@@ -87,7 +87,7 @@ describe("the local stack launcher", () => {
 
   it("refuses to start the hub when a variable is missing, naming it in one line", async () => {
     const env = { PATH: process.env.PATH, PORT: String(ports.hub), HOSTNAME: "127.0.0.1", NODE_ENV: "production", AUTH_URL: "http://localhost:1" };
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, ".next", "standalone", "server.js")], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, ".next", "standalone", "server.js")], { env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));

@@ -97,6 +97,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
   const testEnv = { POSTGRES_ADMIN_URL: db.admin, MLFLOW_DATABASE_URL: db.mlflow, LOCAL_STATE_DIR: dir };
 
+  // SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3; MLflow's image and ours ship psycopg2.
+  const mlflowBackendStoreUri = db.mlflow.replace(/^postgresql:/, "postgresql+psycopg2:");
+
   const services: Service[] = [];
   const record = () => {
     const state: StateFile = { startedAt: new Date().toISOString(), ports, services: services.map(({ name, pid, stopSignal }) => ({ name, pid, stopSignal })) };
@@ -123,7 +126,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   await step("postgres", () => startPostgres({ dir: path.join(dir, "postgres"), logDir, port: ports.postgres, secrets }));
   await step("minio", () => startMinio({ dir: path.join(dir, "minio"), logDir, port: ports.minio, consolePort: ports.minioConsole, bucket: BUCKET, secrets }));
   await step("mlflow", () =>
-    startMlflow({ logDir, port: ports.mlflow, backendStoreUri: db.mlflow, bucket: BUCKET, s3Endpoint, s3AccessKey: secrets.s3AccessKey, s3SecretKey: secrets.s3SecretKey, s3Region: env.S3_REGION }),
+    startMlflow({ logDir, port: ports.mlflow, backendStoreUri: mlflowBackendStoreUri, bucket: BUCKET, s3Endpoint, s3AccessKey: secrets.s3AccessKey, s3SecretKey: secrets.s3SecretKey, s3Region: env.S3_REGION }),
   );
   await step("gitlab-dev", () =>
     startGitLabStandIn({
