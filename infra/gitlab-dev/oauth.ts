@@ -6,10 +6,15 @@
  */
 import { randomBytes, generateKeyPair as generateKeyPairCallback } from "node:crypto";
 import { promisify } from "node:util";
-import Provider, { type AccessToken, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
+import Provider, {
+  type AccessToken,
+  type AccountClaims,
+  type Configuration,
+  type KoaContextWithOIDC,
+} from "oidc-provider";
 import { OAuthStore } from "./oauth-store.ts";
 import { errorPage } from "./pages.ts";
-import type { User, World } from "./world.ts";
+import { accessLevels, type User, type World } from "./world.ts";
 
 const generateKeyPair = promisify(generateKeyPairCallback);
 
@@ -38,14 +43,16 @@ export interface OAuth {
   tokenInfo(value: string): Promise<{ status: number; body: unknown }>;
 }
 
-export const oauthScopes = ["openid", "profile", "email", "read_user", "read_api", "api"];
+const scopes = ["openid", "profile", "email", "read_user", "read_api", "api"];
 
-/** GitLab releases every claim with `openid`; which ones a response carries depends on ID token vs userinfo. */
-const groupRoleClaims = {
-  owner: "https://gitlab.org/claims/groups/owner",
-  maintainer: "https://gitlab.org/claims/groups/maintainer",
-  developer: "https://gitlab.org/claims/groups/developer",
-} as const;
+/** Groups where the user is a direct member with exactly that role. */
+const groupRoleClaims = [
+  ["https://gitlab.org/claims/groups/owner", accessLevels.owner],
+  ["https://gitlab.org/claims/groups/maintainer", accessLevels.maintainer],
+  ["https://gitlab.org/claims/groups/developer", accessLevels.developer],
+] as const;
+
+/** GitLab releases every claim with `openid`; `userClaims` decides which go to the ID token and which to userinfo. */
 const openidClaims = [
   "sub",
   "auth_time",
@@ -59,18 +66,17 @@ const openidClaims = [
   "picture",
   "groups",
   "groups_direct",
-  ...Object.values(groupRoleClaims),
+  ...groupRoleClaims.map(([claim]) => claim),
 ];
 
 const minute = 60;
 const day = 24 * 60 * minute;
 
-function userClaims(world: World, user: User, issuer: string, use: string, scope: string) {
-  const scopes = new Set(scope.split(" "));
+function userClaims(world: World, user: User, issuer: string, use: string, scope: string): AccountClaims {
   // GitLab shows the primary email only with the `email` scope, otherwise the public one.
-  const email = scopes.has("email") ? user.email : user.publicEmail;
+  const email = scope.split(" ").includes("email") ? user.email : user.publicEmail;
   const groups = world.groupsOf(user);
-  const claims: Record<string, unknown> = {
+  const claims: AccountClaims = {
     sub: String(user.id),
     name: user.name,
     nickname: user.username,
@@ -85,8 +91,7 @@ function userClaims(world: World, user: User, issuer: string, use: string, scope
     return claims;
   }
   claims.groups = groups.all.map((group) => group.fullPath);
-  for (const [role, claim] of Object.entries(groupRoleClaims)) {
-    const level = role === "owner" ? 50 : role === "maintainer" ? 40 : 30;
+  for (const [claim, level] of groupRoleClaims) {
     const paths = groups.directAt(level).map((group) => group.fullPath);
     if (paths.length) claims[claim] = paths;
   }
@@ -118,7 +123,7 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
       : [],
     clientAuthMethods: ["client_secret_basic", "client_secret_post"],
     responseTypes: ["code"],
-    scopes: oauthScopes,
+    scopes,
     claims: { openid: openidClaims },
     // GitLab puts profile claims in the ID token even in the code flow.
     conformIdTokenClaims: false,
@@ -148,7 +153,7 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
     async findAccount(_ctx, sub) {
       const user = world.userById(Number(sub));
       if (!user) return undefined;
-      return { accountId: sub, claims: (use, scope) => ({ sub, ...userClaims(world, user, issuer, use, scope) }) };
+      return { accountId: sub, claims: (use, scope) => userClaims(world, user, issuer, use, scope) };
     },
     // Trusted application: consent is implicit. A fresh grant per authorization keeps each
     // code's token chain apart, so a refresh revokes only that chain's older access token.
@@ -213,17 +218,17 @@ export async function createOAuth(options: OAuthOptions): Promise<OAuth> {
       return { status: 401, body: { error: "invalid_token", error_description: tokenInfoErrors[check.status] } };
     }
     const { token } = check;
-    const scopes = [...token.scopes];
+    const granted = [...token.scopes];
     return {
       status: 200,
       body: {
         resource_owner_id: check.user.id,
-        scope: scopes,
+        scope: granted,
         expires_in: token.remainingTTL,
         application: { uid: token.clientId },
         created_at: token.iat,
         // Doorkeeper's older names, still sent by GitLab.
-        scopes,
+        scopes: granted,
         expires_in_seconds: token.remainingTTL,
       },
     };

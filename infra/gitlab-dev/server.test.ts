@@ -103,6 +103,12 @@ describe("GET /projects/:id", () => {
     expect(open.status).toBe(200);
     expect(open.body).not.toHaveProperty("permissions");
   });
+
+  it("a job token sent as a Bearer token outside /job is an unknown token", async () => {
+    const res = await api("/projects/103", bearer("glcbt-demo-running"));
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ message: "401 Unauthorized" });
+  });
 });
 
 describe("authentication errors", () => {
