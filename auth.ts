@@ -18,6 +18,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
     providers: [
       GitLab({
         baseUrl,
+        // With the openid scope GitLab also returns an ID token, which Auth.js checks against this issuer.
+        issuer: c.GITLAB_URL,
         clientId: c.GITLAB_CLIENT_ID,
         clientSecret: c.GITLAB_CLIENT_SECRET,
         authorization: { url: `${baseUrl}oauth/authorize`, params: { scope: GITLAB_SCOPES } },

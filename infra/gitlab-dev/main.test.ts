@@ -8,7 +8,7 @@ const fixture = fileURLToPath(new URL("./fixtures/demo.yaml", import.meta.url));
 /** Runs the CLI as launchers do (node --import tsx) with only the given environment. */
 function run(env: Record<string, string>) {
   const child = spawn(process.execPath, ["--import", "tsx", main], {
-    env: { PATH: process.env.PATH ?? "", ...env },
+    env: { PATH: process.env.PATH ?? "", ...env } as Record<string, string> as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
