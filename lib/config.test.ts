@@ -65,6 +65,28 @@ describe("config", () => {
     expect(errorOf({ ...valid, LOG_LEVEL: "loud" })).toContain("LOG_LEVEL");
   });
 
+  it("reads the gateway settings with their defaults", () => {
+    const c = parseConfig(valid);
+    expect(c.PROJECT_CACHE_TIMEOUT).toBe(30);
+    expect(c.DELETE_MIN_ACCESS_LEVEL).toBe("developer");
+    expect(c.MANDATORY_TOPICS).toEqual([]);
+  });
+
+  it("splits mandatory topics and accepts a role name in any case for the delete floor", () => {
+    const c = parseConfig({ ...valid, MANDATORY_TOPICS: "sharinghub:aimodel, ml ,", DELETE_MIN_ACCESS_LEVEL: "Maintainer", PROJECT_CACHE_TIMEOUT: "5" });
+    expect(c.MANDATORY_TOPICS).toEqual(["sharinghub:aimodel", "ml"]);
+    expect(c.DELETE_MIN_ACCESS_LEVEL).toBe("maintainer");
+    expect(c.PROJECT_CACHE_TIMEOUT).toBe(5);
+  });
+
+  it("refuses a delete floor below Developer", () => {
+    expect(errorOf({ ...valid, DELETE_MIN_ACCESS_LEVEL: "reporter" })).toMatch(/DELETE_MIN_ACCESS_LEVEL must be developer, maintainer or owner/);
+  });
+
+  it("refuses a cache timeout that is not a number", () => {
+    expect(errorOf({ ...valid, PROJECT_CACHE_TIMEOUT: "soon" })).toContain("PROJECT_CACHE_TIMEOUT");
+  });
+
   it("lists every bad variable at once", () => {
     const message = errorOf({ ...valid, S3_BUCKET: "Not_A_Bucket", MLFLOW_URL: undefined });
     expect(message).toContain("S3_BUCKET");

@@ -23,6 +23,19 @@ export const configSchema = z.object({
   S3_SECRET_KEY: env(z.string({ error: "is required" }).min(1)),
   S3_BUCKET: env(z.string({ error: "is required" }).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name")),
   S3_REGION: env(z.string().min(1).default("us-east-1")),
+  PROJECT_CACHE_TIMEOUT: env(z.coerce.number({ error: "must be a number of seconds" }).int().min(0).max(3600).default(30)),
+  DELETE_MIN_ACCESS_LEVEL: env(
+    z
+      .enum(["developer", "maintainer", "owner", "Developer", "Maintainer", "Owner"], { error: "must be developer, maintainer or owner" })
+      .default("developer")
+      .transform((v) => v.toLowerCase() as "developer" | "maintainer" | "owner"),
+  ),
+  MANDATORY_TOPICS: env(
+    z
+      .string()
+      .default("")
+      .transform((v) => v.split(",").map((t) => t.trim()).filter(Boolean)),
+  ),
   LOG_LEVEL: env(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
 });
 
