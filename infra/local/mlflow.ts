@@ -6,8 +6,20 @@ import { ensureMlflowVenv } from "./tools.ts";
  * The options MLflow runs with, here and in the compose file: Postgres backend,
  * artifacts proxied by MLflow itself into the bucket, and workspaces on — the
  * gateway's per-project isolation depends on them.
+ *
+ * MLflow only answers requests whose Host header it knows (loopback and private
+ * IPs by default) and refuses state-changing API calls from unknown browser
+ * origins; `allowedHosts` and `corsAllowedOrigins` name the hub's when it reaches
+ * MLflow by a service name and the browser sees another origin (compose).
  */
-export function mlflowServerArgs(o: { host: string; port: number; backendStoreUri: string; artifactsDestination: string }): string[] {
+export function mlflowServerArgs(o: {
+  host: string;
+  port: number;
+  backendStoreUri: string;
+  artifactsDestination: string;
+  allowedHosts?: string[];
+  corsAllowedOrigins?: string[];
+}): string[] {
   return [
     "server",
     "--host", o.host,
@@ -17,7 +29,26 @@ export function mlflowServerArgs(o: { host: string; port: number; backendStoreUr
     "--artifacts-destination", o.artifactsDestination,
     "--enable-workspaces",
     "--workers", "2",
+    ...(o.allowedHosts ? ["--allowed-hosts", o.allowedHosts.join(",")] : []),
+    ...(o.corsAllowedOrigins ? ["--cors-allowed-origins", o.corsAllowedOrigins.join(",")] : []),
   ];
+}
+
+/** SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3; MLflow's image and our virtualenv ship psycopg2. */
+export function mlflowBackendStoreUri(postgresUrl: string): string {
+  return postgresUrl.replace(/^postgresql:/, "postgresql+psycopg2:");
+}
+
+/** MLflow's environment for the bucket (read by boto3) and without telemetry, here and in the compose file. */
+export function mlflowServerEnv(o: { s3Endpoint: string; s3AccessKey: string; s3SecretKey: string; s3Region: string }): Record<string, string> {
+  return {
+    MLFLOW_S3_ENDPOINT_URL: o.s3Endpoint,
+    AWS_ACCESS_KEY_ID: o.s3AccessKey,
+    AWS_SECRET_ACCESS_KEY: o.s3SecretKey,
+    AWS_DEFAULT_REGION: o.s3Region,
+    MLFLOW_DISABLE_TELEMETRY: "true",
+    DO_NOT_TRACK: "true",
+  };
 }
 
 export async function startMlflow(opts: {
@@ -38,12 +69,7 @@ export async function startMlflow(opts: {
     env: {
       PATH: `${path.join(venv, "bin")}:${process.env.PATH}`,
       HOME: process.env.HOME,
-      MLFLOW_S3_ENDPOINT_URL: opts.s3Endpoint,
-      AWS_ACCESS_KEY_ID: opts.s3AccessKey,
-      AWS_SECRET_ACCESS_KEY: opts.s3SecretKey,
-      AWS_DEFAULT_REGION: opts.s3Region,
-      MLFLOW_DISABLE_TELEMETRY: "true",
-      DO_NOT_TRACK: "true",
+      ...mlflowServerEnv(opts),
     },
     logDir: opts.logDir,
   });

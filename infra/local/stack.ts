@@ -3,12 +3,12 @@ import path from "node:path";
 import { startGitLabStandIn, DEMO_FIXTURE } from "./gitlab.ts";
 import { ensureHubBuild, startHub, type HubMode } from "./hub.ts";
 import { startMinio } from "./minio.ts";
-import { startMlflow } from "./mlflow.ts";
+import { mlflowBackendStoreUri, startMlflow } from "./mlflow.ts";
 import { stateDir as resolveStateDir } from "./paths.ts";
 import { portsWithOffset, type Ports } from "./ports.ts";
-import { postgresUrls, startPostgres } from "./postgres.ts";
+import { postgresUrls, startPostgres, type PostgresUrls } from "./postgres.ts";
 import { isAlive, isPortFree, LaunchError, stopService, type Service } from "./proc.ts";
-import { loadOrCreateSecrets } from "./secrets.ts";
+import { loadOrCreateSecrets, type LocalSecrets } from "./secrets.ts";
 
 export interface StackOptions {
   stateDir?: string;
@@ -34,6 +34,25 @@ interface StateFile {
 }
 
 export const BUCKET = "mlflow-artifacts";
+
+/** The hub's environment on this machine: the variable names the compose file gives the hub too. */
+export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrls }): Record<string, string> {
+  return {
+    AUTH_URL: `http://localhost:${o.ports.hub}`,
+    AUTH_SECRET: o.secrets.authSecret,
+    DATABASE_URL: o.db.hub,
+    GITLAB_URL: `http://localhost:${o.ports.gitlab}`,
+    GITLAB_CLIENT_ID: o.secrets.gitlabClientId,
+    GITLAB_CLIENT_SECRET: o.secrets.gitlabClientSecret,
+    MLFLOW_URL: `http://127.0.0.1:${o.ports.mlflow}`,
+    S3_ENDPOINT: `http://127.0.0.1:${o.ports.minio}`,
+    S3_ACCESS_KEY: o.secrets.s3AccessKey,
+    S3_SECRET_KEY: o.secrets.s3SecretKey,
+    S3_BUCKET: BUCKET,
+    S3_REGION: "us-east-1",
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+  };
+}
 
 const stateFile = (dir: string) => path.join(dir, "state.json");
 
@@ -77,28 +96,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
   const secrets = loadOrCreateSecrets(dir);
   const db = postgresUrls(ports.postgres, secrets);
-  const hubUrl = `http://localhost:${ports.hub}`;
-  const gitlabUrl = `http://localhost:${ports.gitlab}`;
-  const s3Endpoint = `http://127.0.0.1:${ports.minio}`;
-  const env: Record<string, string> = {
-    AUTH_URL: hubUrl,
-    AUTH_SECRET: secrets.authSecret,
-    DATABASE_URL: db.hub,
-    GITLAB_URL: gitlabUrl,
-    GITLAB_CLIENT_ID: secrets.gitlabClientId,
-    GITLAB_CLIENT_SECRET: secrets.gitlabClientSecret,
-    MLFLOW_URL: `http://127.0.0.1:${ports.mlflow}`,
-    S3_ENDPOINT: s3Endpoint,
-    S3_ACCESS_KEY: secrets.s3AccessKey,
-    S3_SECRET_KEY: secrets.s3SecretKey,
-    S3_BUCKET: BUCKET,
-    S3_REGION: "us-east-1",
-    LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
-  };
+  const env = hubEnv({ ports, secrets, db });
+  const hubUrl = env.AUTH_URL;
+  const gitlabUrl = env.GITLAB_URL;
+  const s3Endpoint = env.S3_ENDPOINT;
   const testEnv = { POSTGRES_ADMIN_URL: db.admin, MLFLOW_DATABASE_URL: db.mlflow, LOCAL_STATE_DIR: dir };
-
-  // SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3; MLflow's image and ours ship psycopg2.
-  const mlflowBackendStoreUri = db.mlflow.replace(/^postgresql:/, "postgresql+psycopg2:");
 
   const services: Service[] = [];
   const record = () => {
@@ -126,7 +128,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   await step("postgres", () => startPostgres({ dir: path.join(dir, "postgres"), logDir, port: ports.postgres, secrets }));
   await step("minio", () => startMinio({ dir: path.join(dir, "minio"), logDir, port: ports.minio, consolePort: ports.minioConsole, bucket: BUCKET, secrets }));
   await step("mlflow", () =>
-    startMlflow({ logDir, port: ports.mlflow, backendStoreUri: mlflowBackendStoreUri, bucket: BUCKET, s3Endpoint, s3AccessKey: secrets.s3AccessKey, s3SecretKey: secrets.s3SecretKey, s3Region: env.S3_REGION }),
+    startMlflow({ logDir, port: ports.mlflow, backendStoreUri: mlflowBackendStoreUri(db.mlflow), bucket: BUCKET, s3Endpoint, s3AccessKey: secrets.s3AccessKey, s3SecretKey: secrets.s3SecretKey, s3Region: env.S3_REGION }),
   );
   await step("gitlab-dev", () =>
     startGitLabStandIn({

@@ -1,0 +1,50 @@
+# syntax=docker/dockerfile:1
+# The hub's image (target `hub`) and, from the same build, the `tools` image that
+# applies migrations and runs the GitLab stand-in of the demo profile.
+# docker-compose.yml builds both; infra/compose/hub-image.test.ts checks that every
+# COPY source exists.
+
+FROM node:20.20.2-bookworm-slim AS base
+ENV NEXT_TELEMETRY_DISABLED=1 \
+    CHECKPOINT_DISABLE=1 \
+    npm_config_update_notifier=false \
+    npm_config_fund=false \
+    npm_config_audit=false
+WORKDIR /app
+
+# Every dependency, dev ones included: `next build` needs them, and so do
+# `prisma migrate deploy` and the stand-in (tsx, oidc-provider).
+FROM base AS deps
+# Prisma picks the schema engine it downloads by the OpenSSL it finds; the slim image has none.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends openssl \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json prisma.config.ts ./
+# What npm's postinstall (prisma generate) reads, so this layer is rebuilt only when they change.
+COPY prisma/schema.prisma prisma/
+COPY lib/db/dotenv.ts lib/db/
+COPY scripts/prisma-generate.ts scripts/prisma-engine-stub.sh scripts/
+RUN npm ci --loglevel=error
+
+FROM deps AS build
+COPY . .
+RUN npm run build
+
+FROM deps AS tools
+COPY prisma prisma
+COPY infra/gitlab-dev infra/gitlab-dev
+USER node
+
+# Only the standalone server and the node_modules it traced; `npm run build` has
+# already put .next/static beside server.js (scripts/standalone-assets.ts).
+FROM base AS hub
+# Docker sets HOSTNAME to the container id, and the standalone server binds to HOSTNAME.
+ENV NODE_ENV=production \
+    PORT=3000 \
+    HOSTNAME=0.0.0.0
+COPY --from=build --chown=node:node /app/.next/standalone ./
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:3000/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "server.js"]
