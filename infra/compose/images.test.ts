@@ -1,0 +1,150 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import dockerignore from "@balena/dockerignore";
+import { describe, expect, it } from "vitest";
+import nextConfig from "../../next.config.ts";
+import { loadCompose, readRepoFile, REPO_ROOT } from "./compose-file.ts";
+import { execForm, flag, keyword, lineage, readStages, stageNamed, words, type Stage } from "./dockerfile.ts";
+
+const hubStages = readStages(readRepoFile("Dockerfile"));
+const mlflowStages = readStages(readRepoFile("infra/mlflow/Dockerfile"));
+const ignored = dockerignore().add(readRepoFile(".dockerignore").split("\n"));
+const pkg = JSON.parse(readRepoFile("package.json")) as { scripts: Record<string, string>; engines: { node: string } };
+
+/** At least major.minor (15.18, v3.6.14, 20.20.2-bookworm-slim), a MinIO release stamp, or a digest. */
+export function isPinned(image: string): boolean {
+  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
+  const tag = /:([^/:]+)$/.exec(image)?.[1];
+  return !!tag && /^(v?\d+\.\d+(\.\d+)?([-.+][\w.-]+)?|RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ)$/.test(tag);
+}
+
+/** What a RUN step writes cannot be read from a Dockerfile: the build products COPY --from relies on. */
+const BUILD_PRODUCTS: Record<string, string[]> = {
+  "npm run build": [".next/standalone"],
+};
+
+const copies = (stage: Stage) => keyword(stage, "COPY");
+const sources = (copy: Stage["instructions"][number]) => words(copy).slice(0, -1);
+const workdir = (stages: Stage[], name: string) => lineage(stages, name).flatMap((s) => keyword(s, "WORKDIR").map((w) => words(w)[0])).at(-1);
+
+describe("image pins", () => {
+  it("tells a pinned image from a floating one", () => {
+    for (const pinned of ["postgres:15.18-bookworm", "traefik:v3.6.14", "minio/minio:RELEASE.2025-09-07T16-13-09Z", "ghcr.io/mlflow/mlflow:v3.17.2"]) expect(isPinned(pinned), pinned).toBe(true);
+    for (const floating of ["postgres", "postgres:latest", "traefik:v3", "node:20-slim", "localhost:5000/hub"]) expect(isPinned(floating), floating).toBe(false);
+  });
+
+  it("builds every image from pinned base images or earlier stages", () => {
+    for (const [file, stages] of [["Dockerfile", hubStages], ["infra/mlflow/Dockerfile", mlflowStages]] as const) {
+      stages.forEach((stage, i) => {
+        const earlier = stages.slice(0, i).map((s) => s.name);
+        expect(earlier.includes(stage.base) || isPinned(stage.base), `${file}: FROM ${stage.base}`).toBe(true);
+      });
+    }
+  });
+
+  it("runs the hub on a Node that package.json's engines accept", () => {
+    const [, major, minor] = /^>=(\d+)\.(\d+)$/.exec(pkg.engines.node) ?? [];
+    const [imageMajor, imageMinor] = /^node:(\d+)\.(\d+)/.exec(hubStages[0].base)!.slice(1).map(Number);
+    expect(imageMajor).toBe(Number(major));
+    expect(imageMinor).toBeGreaterThanOrEqual(Number(minor));
+  });
+});
+
+describe("the hub's Dockerfile", () => {
+  it("copies in only files that are in the build context", () => {
+    for (const stage of hubStages) {
+      for (const copy of copies(stage).filter((c) => !flag(c, "from"))) {
+        for (const source of sources(copy)) {
+          expect(fs.existsSync(path.join(REPO_ROOT, source)), `COPY ${source}: not in the repository`).toBe(true);
+          expect(source === "." || !ignored.ignores(path.normalize(source)), `COPY ${source}: excluded by .dockerignore`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it("copies from other stages only what an earlier stage built", () => {
+    hubStages.forEach((stage, i) => {
+      for (const copy of copies(stage).filter((c) => flag(c, "from"))) {
+        const from = flag(copy, "from")!;
+        expect(hubStages.slice(0, i).map((s) => s.name), `COPY --from=${from} in stage ${stage.name}`).toContain(from);
+        const runs = lineage(hubStages, from).flatMap((s) => keyword(s, "RUN").map((r) => words(r).join(" ")));
+        const made = runs.flatMap((run) => BUILD_PRODUCTS[run] ?? []).map((p) => path.posix.join(workdir(hubStages, from)!, p));
+        for (const source of sources(copy)) expect(made, `COPY --from=${from} ${source}`).toContain(source);
+      }
+    });
+  });
+
+  it("builds the standalone server with its static files beside it, as BUILD_PRODUCTS says", () => {
+    expect(nextConfig.output).toBe("standalone");
+    expect(pkg.scripts.build).toMatch(/^next build && tsx scripts\/standalone-assets\.ts( && |$)/);
+  });
+
+  it("gives npm ci every file its postinstall (prisma generate) reads", { timeout: 60_000 }, () => {
+    const deps = stageNamed(hubStages, "deps");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hub-deps-stage-"));
+    try {
+      for (const copy of copies(deps)) {
+        const dest = words(copy).at(-1)!;
+        for (const source of sources(copy)) fs.cpSync(path.join(REPO_ROOT, source), path.join(dir, dest, path.basename(source)), { recursive: true });
+      }
+      fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
+      const run = spawnSync("npm", ["run", "--silent", "postinstall"], { cwd: dir, encoding: "utf8", env: { ...process.env, DATABASE_URL: "" } });
+      expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+      expect(fs.existsSync(path.join(dir, "lib", "generated", "prisma", "client.ts"))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("runs the standalone server as a non-root user", () => {
+    const hub = stageNamed(hubStages, "hub");
+    expect(words(keyword(hub, "USER").at(-1)!)[0]).not.toMatch(/^(root|0)(:|$)/);
+    expect(execForm(keyword(hub, "CMD").at(-1)!)).toEqual(["node", "server.js"]);
+    const standalone = copies(hub).find((c) => sources(c).includes("/app/.next/standalone"));
+    expect(standalone && flag(standalone, "chown")).toBe("node:node");
+  });
+
+  it("checks the hub's health on /api/health at the port the server listens on", () => {
+    const hub = stageNamed(hubStages, "hub");
+    const port = keyword(hub, "ENV").flatMap(words).find((w) => w.startsWith("PORT="))?.slice("PORT=".length);
+    expect(keyword(hub, "HEALTHCHECK").at(-1)?.getRawArgumentsContent()).toContain(`http://127.0.0.1:${port}/api/health`);
+    expect(fs.existsSync(path.join(REPO_ROOT, "app", "api", "health", "route.ts"))).toBe(true);
+  });
+
+  it("keeps dev dependencies, migrations and the stand-in in the tools stage compose runs them from", () => {
+    const tools = lineage(hubStages, "tools");
+    const install = tools.flatMap((s) => keyword(s, "RUN")).map((r) => words(r).join(" ")).find((r) => r.startsWith("npm ci"));
+    expect(install).toBeDefined();
+    expect(install).not.toMatch(/--omit[= ]dev|--production/);
+    expect(tools.flatMap(copies).flatMap(sources)).toEqual(expect.arrayContaining(["prisma", "infra/gitlab-dev"]));
+    const { services } = loadCompose();
+    for (const name of ["migrate", "gitlab-dev"]) expect(services[name].build, name).toEqual({ context: ".", target: "tools" });
+    expect(services.hub.build).toEqual({ context: ".", target: "hub" });
+  });
+});
+
+describe("MLflow's Dockerfile", () => {
+  const requirements = readRepoFile("infra/mlflow/requirements.txt");
+  const [stage] = mlflowStages;
+
+  it("builds on the official image of the MLflow release requirements.txt pins", () => {
+    const mlflow = /^mlflow==(\S+)$/m.exec(requirements)?.[1];
+    expect(mlflowStages).toHaveLength(1);
+    expect(stage.base).toBe(`ghcr.io/mlflow/mlflow:v${mlflow}`);
+  });
+
+  it("installs requirements.txt, so psycopg2-binary and boto3 are the local stack's pins", () => {
+    expect(requirements).toMatch(/^psycopg2-binary==\S+$/m);
+    expect(requirements).toMatch(/^boto3==\S+$/m);
+    const copy = copies(stage).find((c) => sources(c).includes("requirements.txt"));
+    const target = copy && words(copy).at(-1);
+    expect(keyword(stage, "RUN").map((r) => words(r).join(" ")).some((r) => r.includes(`pip install`) && r.includes(`-r ${target}`))).toBe(true);
+  });
+
+  it("runs MLflow as a non-root user", () => {
+    expect(words(keyword(stage, "USER").at(-1)!)[0]).not.toMatch(/^(root|0)(:|$)/);
+    expect(execForm(keyword(stage, "ENTRYPOINT").at(-1)!)).toEqual(["mlflow"]);
+  });
+});
