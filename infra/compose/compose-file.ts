@@ -1,6 +1,7 @@
 // Reads docker-compose.yml, .env.example and the Dockerfiles for the tests beside
 // this file, and evaluates Compose's variable interpolation, which no Docker
 // engine is here to do.
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { parseEnv } from "node:util";
@@ -47,6 +48,13 @@ export const networksOf = (s: Service): string[] => (Array.isArray(s.networks) ?
 
 /** A one-shot job: Compose runs it to completion and dependants wait for its exit code. */
 export const isOneShot = (s: Service) => s.restart === "no";
+
+/** At least major.minor (15.18, v3.6.14, 20.20.2-bookworm-slim), a MinIO release stamp, or a digest. */
+export function isPinned(image: string): boolean {
+  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
+  const tag = /:([^/:]+)$/.exec(image)?.[1];
+  return !!tag && /^(v?\d+\.\d+(\.\d+)?([-.+][\w.-]+)?|RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ)$/.test(tag);
+}
 
 /** Every string value of a parsed YAML tree (keys are never interpolated, comments are gone). */
 export function stringValues(node: unknown): string[] {
@@ -143,3 +151,26 @@ export function interpolateTree<T>(node: T, env: Env): T {
 export const envFileNames = (text: string) => [...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
 
 export const parseEnvFile = (text: string): Record<string, string> => parseEnv(text) as Record<string, string>;
+
+/** Variables whose comment block in an env file says CHANGE ME: the secrets. */
+export function secretNames(text: string): string[] {
+  const lines = text.split("\n");
+  return lines.flatMap((line, i) => {
+    const name = /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1];
+    if (!name) return [];
+    let j = i - 1;
+    while (j >= 0 && lines[j].startsWith("#") && !lines[j].includes("CHANGE ME")) j--;
+    return j >= 0 && lines[j].startsWith("#") ? [name] : [];
+  });
+}
+
+/**
+ * The .env an operator writes by following .env.example for a real GitLab: its
+ * values, a fresh hex secret wherever it says CHANGE ME, and the application id.
+ */
+export function filledExampleEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const text = readRepoFile(".env.example");
+  const env = parseEnvFile(text);
+  for (const name of secretNames(text)) env[name] = randomBytes(24).toString("hex");
+  return { ...env, GITLAB_CLIENT_ID: "mlflow-hub", ...overrides };
+}

@@ -5,20 +5,13 @@ import path from "node:path";
 import dockerignore from "@balena/dockerignore";
 import { describe, expect, it } from "vitest";
 import nextConfig from "../../next.config.ts";
-import { loadCompose, readRepoFile, REPO_ROOT } from "./compose-file.ts";
+import { isPinned, loadCompose, readRepoFile, REPO_ROOT } from "./compose-file.ts";
 import { execForm, flag, keyword, lineage, readStages, stageNamed, words, type Stage } from "./dockerfile.ts";
 
 const hubStages = readStages(readRepoFile("Dockerfile"));
 const mlflowStages = readStages(readRepoFile("infra/mlflow/Dockerfile"));
 const ignored = dockerignore().add(readRepoFile(".dockerignore").split("\n"));
 const pkg = JSON.parse(readRepoFile("package.json")) as { scripts: Record<string, string>; engines: { node: string } };
-
-/** At least major.minor (15.18, v3.6.14, 20.20.2-bookworm-slim), a MinIO release stamp, or a digest. */
-export function isPinned(image: string): boolean {
-  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
-  const tag = /:([^/:]+)$/.exec(image)?.[1];
-  return !!tag && /^(v?\d+\.\d+(\.\d+)?([-.+][\w.-]+)?|RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ)$/.test(tag);
-}
 
 /** What a RUN step writes cannot be read from a Dockerfile: the build products COPY --from relies on. */
 const BUILD_PRODUCTS: Record<string, string[]> = {

@@ -1,0 +1,164 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { readConfig as readStandInConfig } from "../gitlab-dev/config.ts";
+import { filledExampleEnv, interpolateTree, loadCompose, networksOf, readRepoFile, referencedVariables, REPO_ROOT } from "./compose-file.ts";
+import { keyword, readStages, stageNamed, words } from "./dockerfile.ts";
+
+const compose = loadCompose();
+const env = filledExampleEnv({ ACME_EMAIL: "" });
+const { services } = interpolateTree(compose, env);
+const hubPort = keyword(stageNamed(readStages(readRepoFile("Dockerfile")), "hub"), "ENV")
+  .flatMap(words)
+  .find((w) => w.startsWith("PORT="))!
+  .slice("PORT=".length);
+
+/** The value following a flag in an argument list. */
+const option = (args: string[], name: string) => args[args.indexOf(name) + 1];
+
+/**
+ * infra/traefik/dynamic.yml as Traefik renders it (a Go template over its environment).
+ * Only the two forms the file uses are rendered; any other template left in fails the test.
+ */
+function traefikRouting(traefikEnv: Record<string, string>) {
+  const text = readRepoFile("infra/traefik/dynamic.yml")
+    .replace(/\{\{ if env "(\w+)" \}\}(.*?)\{\{ else \}\}(.*?)\{\{ end \}\}/g, (_, name: string, then: string, otherwise: string) => (traefikEnv[name] ? then : otherwise))
+    .replace(/\{\{ env "(\w+)" \}\}/g, (_, name: string) => traefikEnv[name] ?? "");
+  expect(text).not.toContain("{{");
+  return YAML.parse(text) as { http: { routers: Record<string, { rule: string; entryPoints: string[]; service: string; tls: { certResolver?: string } }>; services: Record<string, { loadBalancer: { servers: { url: string }[] } }>; middlewares?: unknown } };
+}
+
+describe("Traefik", () => {
+  const args = services.traefik.command!;
+
+  it("redirects HTTP to HTTPS", () => {
+    expect(args).toEqual(expect.arrayContaining(["--entryPoints.web.address=:80", "--entryPoints.web.http.redirections.entryPoint.to=websecure", "--entryPoints.web.http.redirections.entryPoint.scheme=https", "--entryPoints.websecure.address=:443"]));
+  });
+
+  it("routes HUB_DOMAIN over HTTPS to the port the hub listens on", () => {
+    const { http } = traefikRouting(services.traefik.environment!);
+    expect(http.routers.hub).toMatchObject({ rule: `Host(\`${env.HUB_DOMAIN}\`)`, entryPoints: ["websecure"], service: "hub" });
+    expect(http.services.hub.loadBalancer.servers).toEqual([{ url: `http://hub:${hubPort}` }]);
+  });
+
+  it("takes its certificate from Let's Encrypt when ACME_EMAIL is set, and is self-signed otherwise", () => {
+    expect(traefikRouting({ HUB_DOMAIN: "h.example", ACME_EMAIL: "" }).http.routers.hub.tls).toEqual({});
+    const withAcme = interpolateTree(compose, filledExampleEnv({ ACME_EMAIL: "ops@example.org" })).services.traefik;
+    expect(traefikRouting(withAcme.environment!).http.routers.hub.tls).toEqual({ certResolver: "letsencrypt" });
+    expect(withAcme.command).toContain("--certificatesResolvers.letsencrypt.acme.email=ops@example.org");
+    expect(withAcme.volumes).toContain("traefik-acme:/letsencrypt");
+    expect(withAcme.command).toContain("--certificatesResolvers.letsencrypt.acme.storage=/letsencrypt/acme.json");
+  });
+
+  it("gets every variable its routing file reads from compose", () => {
+    const read = [...readRepoFile("infra/traefik/dynamic.yml").matchAll(/env "(\w+)"/g)].map((m) => m[1]);
+    expect(Object.keys(compose.services.traefik.environment!)).toEqual(expect.arrayContaining(read));
+    expect(compose.services.traefik.volumes).toContain("./infra/traefik/dynamic.yml:/etc/traefik/dynamic.yml:ro");
+    expect(args).toContain("--providers.file.filename=/etc/traefik/dynamic.yml");
+  });
+
+  it("lets multi-GB uploads through: no body-limiting middleware, no read timeout on HTTPS", () => {
+    const routing = traefikRouting(services.traefik.environment!);
+    expect(routing.http.middlewares).toBeUndefined();
+    expect(args).toContain("--entryPoints.websecure.transport.respondingTimeouts.readTimeout=0s");
+  });
+
+  it("answers its healthcheck on the ping endpoint it enables", () => {
+    expect(args).toContain("--ping=true");
+    expect(services.traefik.healthcheck?.test).toEqual(["CMD", "traefik", "healthcheck", "--ping"]);
+  });
+});
+
+describe("MLflow", () => {
+  const args = services.mlflow.command!;
+
+  it("runs with workspaces on and serves artifacts itself into the bucket the hub uses", () => {
+    expect(args).toContain("--enable-workspaces");
+    expect(args).toContain("--serve-artifacts");
+    expect(option(args, "--artifacts-destination")).toBe(`s3://${services.hub.environment!.S3_BUCKET}`);
+  });
+
+  it("is healthy only once its workspaces API answers", () => {
+    const [, , , probe] = services.mlflow.healthcheck!.test;
+    expect(probe).toContain(`http://127.0.0.1:${option(args, "--port")}/api/3.0/mlflow/workspaces`);
+  });
+
+  it("accepts the Host the hub and its healthcheck send, and the origin browsers send", () => {
+    const allowed = option(args, "--allowed-hosts").split(",");
+    expect(allowed).toContain(new URL(services.hub.environment!.MLFLOW_URL).host);
+    expect(allowed).toContain(`127.0.0.1:${option(args, "--port")}`);
+    expect(option(args, "--cors-allowed-origins").split(",")).toContain(new URL(services.hub.environment!.AUTH_URL).origin);
+  });
+
+  it("reads the bucket through the endpoint and keys the hub uses", () => {
+    const hub = services.hub.environment!;
+    expect(services.mlflow.environment).toMatchObject({ MLFLOW_S3_ENDPOINT_URL: hub.S3_ENDPOINT, AWS_ACCESS_KEY_ID: hub.S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: hub.S3_SECRET_KEY, AWS_DEFAULT_REGION: hub.S3_REGION });
+  });
+});
+
+describe("Postgres", () => {
+  const script = readRepoFile("infra/postgres/initdb/10-databases.sh");
+
+  it("runs the init script from the image's init directory", () => {
+    expect(compose.services.postgres.volumes).toContain("./infra/postgres/initdb:/docker-entrypoint-initdb.d:ro");
+    expect(fs.statSync(path.join(REPO_ROOT, "infra/postgres/initdb/10-databases.sh")).mode & 0o111).not.toBe(0);
+  });
+
+  it("hands the init script the passwords it reads", () => {
+    const read = [...new Set(referencedVariables(script).filter((v) => v.startsWith("POSTGRES_") && v !== "POSTGRES_USER"))];
+    expect(read.sort()).toEqual(["POSTGRES_HUB_PASSWORD", "POSTGRES_MLFLOW_PASSWORD"]);
+    for (const name of read) expect(compose.services.postgres.environment![name], name).toBe(`\${${name}:?set ${name} in .env (see .env.example)}`);
+  });
+
+  it("creates each database owned by the role the hub or MLflow signs in as", () => {
+    const owners = Object.fromEntries([...script.matchAll(/^CREATE DATABASE (\w+) OWNER (\w+);$/gm)].map((m) => [m[1], m[2]]));
+    const roles = [...script.matchAll(/^CREATE ROLE (\w+) WITH LOGIN PASSWORD :'(\w+)';$/gm)].map((m) => m[1]);
+    const hubDb = new URL(services.hub.environment!.DATABASE_URL);
+    const mlflowDb = new URL(option(services.mlflow.command!, "--backend-store-uri"));
+    for (const url of [hubDb, mlflowDb]) {
+      expect(url.hostname).toBe("postgres");
+      expect(owners[url.pathname.slice(1)], url.pathname).toBe(url.username);
+      expect(roles).toContain(url.username);
+    }
+  });
+});
+
+describe("MinIO", () => {
+  it("creates the bucket the hub and MLflow use, as MinIO's root user", () => {
+    const job = services["minio-bucket"];
+    const hub = services.hub.environment!;
+    expect(job.image).toBe(services.minio.image);
+    expect(job.command).toEqual(["mb", "--ignore-existing", `appliance/${hub.S3_BUCKET}`]);
+    const target = new URL(job.environment!.MC_HOST_appliance);
+    expect([target.username, target.password]).toEqual([services.minio.environment!.MINIO_ROOT_USER, services.minio.environment!.MINIO_ROOT_PASSWORD]);
+    expect([target.username, target.password]).toEqual([hub.S3_ACCESS_KEY, hub.S3_SECRET_KEY]);
+    expect(target.origin).toBe(hub.S3_ENDPOINT);
+  });
+});
+
+describe("the demo profile's GitLab stand-in", () => {
+  const demoEnv = filledExampleEnv({ GITLAB_URL: `http://${env.HUB_DOMAIN}:3001`, GITLAB_CLIENT_ID: "mlflow-hub-demo", GITLAB_SERVICE_TOKEN: "glpat-hub-service" });
+  const demo = interpolateTree(compose, demoEnv).services;
+  const standIn = demo["gitlab-dev"];
+
+  it("runs as infra/gitlab-dev/README.md says, with the fixture of the demo world", () => {
+    expect(standIn.command).toEqual(["node", "--import", "tsx", "infra/gitlab-dev/main.ts"]);
+    expect(fs.existsSync(path.join(REPO_ROOT, standIn.environment!.GITLAB_DEV_FIXTURE))).toBe(true);
+  });
+
+  it("is the OAuth application and the issuer the hub expects", () => {
+    const options = readStandInConfig(standIn.environment!);
+    const hub = demo.hub.environment!;
+    expect(options.publicUrl).toBe(hub.GITLAB_URL);
+    expect(options.application).toEqual({ clientId: hub.GITLAB_CLIENT_ID, clientSecret: hub.GITLAB_CLIENT_SECRET, redirectUris: [`${hub.AUTH_URL}/api/auth/callback/gitlab`] });
+  });
+
+  it("answers the hub at the URL browsers use: HUB_DOMAIN names it inside the edge network", () => {
+    const url = new URL(demo.hub.environment!.GITLAB_URL);
+    const { port } = readStandInConfig(standIn.environment!);
+    expect(standIn.ports).toEqual([`${url.port}:${port}`]);
+    expect(networksOf(standIn)).toEqual(networksOf(demo.traefik));
+    expect((standIn.networks as Record<string, { aliases: string[] }>).edge.aliases).toEqual([url.hostname]);
+  });
+});
