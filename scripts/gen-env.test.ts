@@ -1,0 +1,73 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseConfig } from "../lib/config.ts";
+import { readConfig as readStandInConfig } from "../infra/gitlab-dev/config.ts";
+import { envFileNames, interpolateTree, loadCompose, parseEnvFile, readRepoFile, REPO_ROOT, secretNames } from "../infra/compose/compose-file.ts";
+
+const example = readRepoFile(".env.example");
+let dir: string;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "gen-env-"));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function genEnv(args: string[], file = path.join(dir, ".env")) {
+  const run = spawnSync("sh", [path.join(REPO_ROOT, "scripts", "gen-env.sh"), ...args], { encoding: "utf8", env: { ...process.env, ENV_FILE: file } });
+  return { ...run, file, env: fs.existsSync(file) ? parseEnvFile(fs.readFileSync(file, "utf8")) : undefined };
+}
+
+describe("scripts/gen-env.sh", () => {
+  it("writes every variable of .env.example, in order, readable by its owner only", () => {
+    const { status, file } = genEnv(["mlflow.example.org"]);
+    expect(status).toBe(0);
+    expect(envFileNames(fs.readFileSync(file, "utf8"))).toEqual(envFileNames(example));
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it("fills every secret with a fresh random value, different on each run", () => {
+    const first = genEnv(["--demo", "mlflow.example.org"]).env!;
+    const second = genEnv(["--demo", "mlflow.example.org"], path.join(dir, "second.env")).env!;
+    for (const name of secretNames(example)) {
+      expect(first[name], name).toMatch(/^[0-9a-f]{48,}$/);
+      expect(first[name], name).not.toBe(second[name]);
+    }
+  });
+
+  it("refuses to overwrite an existing file", () => {
+    const file = path.join(dir, ".env");
+    fs.writeFileSync(file, "AUTH_SECRET=keep-me\n");
+    const { status, stderr } = genEnv(["mlflow.example.org"], file);
+    expect(status).toBe(1);
+    expect(stderr).toContain("already exists");
+    expect(fs.readFileSync(file, "utf8")).toBe("AUTH_SECRET=keep-me\n");
+  });
+
+  it("refuses a host name that is not one", () => {
+    const { status, env } = genEnv(["mlflow example.org"]);
+    expect(status).toBe(2);
+    expect(env).toBeUndefined();
+  });
+
+  it("writes a demo .env from which compose gives the hub and the stand-in configurations they accept", () => {
+    const { env, stdout } = genEnv(["--demo", "--acme-email", "ops@example.org", "mlflow.example.org"]);
+    const { services } = interpolateTree(loadCompose(), env!);
+    const config = parseConfig(services.hub.environment!);
+    expect(config.AUTH_URL).toBe("https://mlflow.example.org");
+    expect(config.GITLAB_URL).toBe("http://mlflow.example.org:3001");
+    expect(config.GITLAB_SERVICE_TOKEN).toBe("glpat-hub-service");
+    expect(readStandInConfig(services["gitlab-dev"].environment!).application?.clientSecret).toBe(config.GITLAB_CLIENT_SECRET);
+    expect(env!.ACME_EMAIL).toBe("ops@example.org");
+    expect(stdout).toContain("--profile demo");
+  });
+
+  it("leaves the GitLab application to the operator outside the demo, and compose names what is missing", () => {
+    const { env, stdout } = genEnv(["mlflow.example.org"]);
+    expect([env!.GITLAB_CLIENT_ID, env!.GITLAB_CLIENT_SECRET]).toEqual(["", ""]);
+    expect(stdout).toContain("callback https://mlflow.example.org/api/auth/callback/gitlab");
+    expect(() => interpolateTree(loadCompose(), env!)).toThrow(/required variable GITLAB_CLIENT_(ID|SECRET) is missing a value/);
+  });
+});
