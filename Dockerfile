@@ -24,7 +24,10 @@ COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma/schema.prisma prisma/
 COPY lib/db/dotenv.ts lib/db/
 COPY scripts/prisma-generate.ts scripts/prisma-engine-stub.sh scripts/
-RUN npm ci --loglevel=error
+# Prisma's postinstall downloads the native schema engine that `prisma migrate deploy`
+# needs, but ignores a failed download: check it is there rather than find out at migrate time.
+RUN npm ci --loglevel=error \
+ && ls node_modules/@prisma/engines/schema-engine-* >/dev/null
 
 FROM deps AS build
 COPY . .
