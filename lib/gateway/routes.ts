@@ -51,7 +51,10 @@ export type RouteCheck =
    * Refuse the storage tags mlflow.artifactLocation, mlflow.trace.spansLocation
    * and mlflow.trace.archiveLocation in set-tag (key/value), start-trace (v2
    * `tags` list, v3 `trace.trace_info.tags` map) and v2 end-trace (`tags`).
-   * MLflow's handlers block only the last two, only in set-tag.
+   * MLflow refuses the last two only in set-tag (handlers.py
+   * _HANDLER_BLOCKED_TRACE_TAGS); 3.17.2 takes mlflow.artifactLocation from
+   * set-tag and both others from start-trace, and get-trace-artifact then reads
+   * another workspace's trace files.
    */
   | "trace-tag"
   /** Answer with only the caller's workspace. */
@@ -451,17 +454,34 @@ export const routeTable: readonly RouteEntry[] = Object.freeze([
 // where the other has a parameter wins, as werkzeug orders them. FastAPI's
 // routes take precedence over Flask's in the real server; where both declare a
 // path and method, the inventory lists only the FastAPI one.
+//
+// Static rules are one Map lookup. Parametrised rules are grouped by their
+// literal prefix (the text before the first parameter, always ending in "/"):
+// one pass over the request path hashes its prefixes and looks up only those
+// that end where some rule's prefix ends, so a request tries the regexps of
+// the few rules whose prefix it has, longest prefix first — a longer literal
+// prefix is the more specific rule. Nothing is allocated but the result.
 // ---------------------------------------------------------------------------
 
 const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 interface ParamRule {
   path: string;
-  /** Literal text before the first parameter: a cheap pre-filter. */
-  prefix: string;
   pattern: RegExp;
   names: readonly string[];
   entry: RouteEntry;
+}
+
+interface PrefixGroup {
+  prefix: string;
+  /** Most specific first. */
+  rules: ParamRule[];
+}
+
+interface MethodRules {
+  groups: Map<number, PrefixGroup[]>;
+  /** endsAt[n] = 1 when some prefix is n characters long. */
+  endsAt: Uint8Array;
 }
 
 const PARAM = /<(?:(path):)?([A-Za-z_][A-Za-z0-9_]*)>/g;
@@ -473,13 +493,15 @@ function compile(path: string, e: RouteEntry): ParamRule {
   let last = 0;
   for (const m of path.matchAll(PARAM)) {
     source += escapeRegExp(path.slice(last, m.index));
-    // Flask's converters: one segment, or the rest (not starting with '/').
-    source += m[1] === "path" ? "([^/].*?)" : "([^/]+)";
+    // One segment, or the rest: Flask's converters (Starlette's `path` also takes an empty
+    // value or a leading '/'; refusing those is stricter). Greedy like Starlette's, which
+    // serves every rule with a path parameter before other text; Flask's all end with it.
+    source += m[1] === "path" ? "([^/].*)" : "([^/]+)";
     names.push(m[2]);
     last = m.index + m[0].length;
   }
   source += `${escapeRegExp(path.slice(last))}$`;
-  return { path, prefix: path.slice(0, path.indexOf("<")), pattern: new RegExp(source, "s"), names, entry: e };
+  return { path, pattern: new RegExp(source, "s"), names, entry: e };
 }
 
 /** 0 static, 1 static text with a parameter, 2 one-segment parameter, 3 rest-of-path parameter. */
@@ -503,23 +525,49 @@ function bySpecificity(a: ParamRule, b: ParamRule): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
+// FNV-1a over UTF-16 code units, updated one character at a time.
+const HASH_SEED = 0x811c9dc5 | 0;
+const hashStep = (hash: number, code: number) => Math.imul(hash ^ code, 0x01000193);
+const hashOf = (s: string) => {
+  let h = HASH_SEED;
+  for (let i = 0; i < s.length; i++) h = hashStep(h, s.charCodeAt(i));
+  return h;
+};
+
 const staticRoutes = new Map<string, Map<string, RouteMatch>>();
-const paramRules = new Map<string, ParamRule[]>();
-for (const e of routeTable) {
-  const isStatic = !e.path.includes("<");
-  for (const method of e.methods) {
-    if (isStatic) {
-      let byMethod = staticRoutes.get(e.path);
-      if (!byMethod) staticRoutes.set(e.path, (byMethod = new Map()));
-      byMethod.set(method, Object.freeze({ entry: e, params: NO_PARAMS }));
-    } else {
-      let rules = paramRules.get(method);
-      if (!rules) paramRules.set(method, (rules = []));
-      rules.push(compile(e.path, e));
+const paramRules = new Map<string, MethodRules>();
+{
+  const byMethod = new Map<string, Map<string, ParamRule[]>>();
+  for (const e of routeTable) {
+    for (const method of e.methods) {
+      const at = e.path.indexOf("<");
+      if (at < 0) {
+        let routes = staticRoutes.get(e.path);
+        if (!routes) staticRoutes.set(e.path, (routes = new Map()));
+        routes.set(method, Object.freeze({ entry: e, params: NO_PARAMS }));
+        continue;
+      }
+      let byPrefix = byMethod.get(method);
+      if (!byPrefix) byMethod.set(method, (byPrefix = new Map()));
+      const prefix = e.path.slice(0, at);
+      byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), compile(e.path, e)]);
     }
   }
+  for (const [method, byPrefix] of byMethod) {
+    const groups = new Map<number, PrefixGroup[]>();
+    const endsAt = new Uint8Array(Math.max(...[...byPrefix.keys()].map((p) => p.length)) + 1);
+    for (const [prefix, rules] of byPrefix) {
+      const h = hashOf(prefix);
+      groups.set(h, [...(groups.get(h) ?? []), { prefix, rules: rules.sort(bySpecificity) }]);
+      endsAt[prefix.length] = 1;
+    }
+    paramRules.set(method, { groups, endsAt });
+  }
 }
-for (const rules of paramRules.values()) rules.sort(bySpecificity);
+
+// Scratch space reused by every call (matching is synchronous); entries past
+// the current call's count are stale and never read.
+const candidates: PrefixGroup[] = [];
 
 /**
  * The route a request reaches. `path` is relative to the tracking URI, starts
@@ -532,13 +580,26 @@ export function matchRoute(method: string, path: string): RouteMatch | undefined
   if (exact) return exact;
   const rules = paramRules.get(m);
   if (!rules) return undefined;
-  for (const rule of rules) {
-    if (!path.startsWith(rule.prefix)) continue;
-    const found = rule.pattern.exec(path);
-    if (!found) continue;
-    const params: Record<string, string> = {};
-    for (let i = 0; i < rule.names.length; i++) params[rule.names[i]] = found[i + 1];
-    return { entry: rule.entry, params };
+
+  let found = 0;
+  // A prefix as long as the whole path would leave its parameter empty: never a match.
+  const end = Math.min(path.length - 1, rules.endsAt.length - 1);
+  let h = HASH_SEED;
+  for (let i = 0; i < end; i++) {
+    h = hashStep(h, path.charCodeAt(i));
+    if (rules.endsAt[i + 1] !== 1) continue;
+    const groups = rules.groups.get(h);
+    if (!groups) continue;
+    for (const g of groups) if (path.startsWith(g.prefix)) candidates[found++] = g;
+  }
+  for (let k = found - 1; k >= 0; k--) {
+    for (const rule of candidates[k].rules) {
+      const values = rule.pattern.exec(path);
+      if (!values) continue;
+      const params: Record<string, string> = {};
+      for (let i = 0; i < rule.names.length; i++) params[rule.names[i]] = values[i + 1];
+      return { entry: rule.entry, params };
+    }
   }
   return undefined;
 }
