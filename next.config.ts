@@ -5,7 +5,7 @@ const nextConfig: NextConfig = {
   output: "standalone",
   poweredByHeader: false,
   // pg and pino load optional modules at run time; bundling them breaks those lookups.
-  serverExternalPackages: ["pg", "pino", "@prisma/adapter-pg"],
+  serverExternalPackages: ["pg", "pino", "@prisma/adapter-pg", "prom-client"],
 };
 
 export default nextConfig;

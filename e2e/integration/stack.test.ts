@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { portsWithOffset } from "../../infra/local/ports.ts";
 import { isAlive, isPortFree } from "../../infra/local/proc.ts";
+import { HUB_SERVER } from "../../infra/local/hub.ts";
 import { REPO_ROOT } from "../../infra/local/paths.ts";
 import { startStack, stopStackAt, type Stack } from "../../infra/local/stack.ts";
 
@@ -87,7 +88,7 @@ describe("the local stack launcher", () => {
 
   it("refuses to start the hub when a variable is missing, naming it in one line", async () => {
     const env = { PATH: process.env.PATH, PORT: String(ports.hub), HOSTNAME: "127.0.0.1", NODE_ENV: "production", AUTH_URL: "http://localhost:1" };
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, ".next", "standalone", "server.js")], { env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [HUB_SERVER], { env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));

@@ -94,7 +94,7 @@ describe("the hub's Dockerfile", () => {
   it("runs the standalone server as a non-root user", () => {
     const hub = stageNamed(hubStages, "hub");
     expect(words(keyword(hub, "USER").at(-1)!)[0]).not.toMatch(/^(root|0)(:|$)/);
-    expect(execForm(keyword(hub, "CMD").at(-1)!)).toEqual(["node", "server.js"]);
+    expect(execForm(keyword(hub, "CMD").at(-1)!)).toEqual(["node", "hub-server.mjs"]);
     const standalone = copies(hub).find((c) => sources(c).includes("/app/.next/standalone"));
     expect(standalone && flag(standalone, "chown")).toBe("node:node");
   });

@@ -5,8 +5,9 @@ import { httpOk, run, spawnService, waitUntilHealthy, type Service } from "./pro
 
 export type HubMode = "prod" | "dev";
 
-const STANDALONE_SERVER = path.join(REPO_ROOT, ".next", "standalone", "server.js");
-const SOURCES = ["app", "components", "lib", "auth.ts", "instrumentation.ts", "instrumentation-node.ts", "proxy.ts", "next.config.ts", "package-lock.json", "prisma/schema.prisma"];
+/** The hub's server (gateway + Next) as the image runs it; see scripts/build-server.ts. */
+export const HUB_SERVER = path.join(REPO_ROOT, ".next", "standalone", "hub-server.mjs");
+const SOURCES = ["app", "components", "lib", "server", "hub-server.ts", "auth.ts", "instrumentation.ts", "instrumentation-node.ts", "proxy.ts", "next.config.ts", "package-lock.json", "prisma/schema.prisma"];
 
 function newestMtime(p: string): number {
   if (!fs.existsSync(p)) return 0;
@@ -22,7 +23,7 @@ function newestMtime(p: string): number {
 
 /** Production mode runs the standalone build (what the image runs); it is rebuilt only when a source is newer. */
 export async function ensureHubBuild(log: (m: string) => void): Promise<void> {
-  const built = fs.existsSync(STANDALONE_SERVER) ? fs.statSync(STANDALONE_SERVER).mtimeMs : 0;
+  const built = fs.existsSync(HUB_SERVER) ? fs.statSync(HUB_SERVER).mtimeMs : 0;
   const newest = Math.max(...SOURCES.map((s) => newestMtime(path.join(REPO_ROOT, s))));
   if (built > newest) return;
   log("building the hub (next build)…");
@@ -36,17 +37,17 @@ export async function startHub(opts: { logDir: string; port: number; mode: HubMo
       ? spawnService({
           name: "hub",
           command: process.execPath,
-          args: [STANDALONE_SERVER],
-          cwd: path.dirname(STANDALONE_SERVER),
+          args: [HUB_SERVER],
+          cwd: path.dirname(HUB_SERVER),
           env: { ...common, NODE_ENV: "production", PORT: String(opts.port), HOSTNAME: "127.0.0.1" },
           logDir: opts.logDir,
         })
       : spawnService({
           name: "hub",
           command: process.execPath,
-          args: [path.join(REPO_ROOT, "node_modules", "next", "dist", "bin", "next"), "dev", "-p", String(opts.port), "-H", "127.0.0.1"],
+          args: ["--import", "tsx", path.join(REPO_ROOT, "hub-server.ts")],
           cwd: REPO_ROOT,
-          env: { ...common, NODE_ENV: "development" },
+          env: { ...common, NODE_ENV: "development", PORT: String(opts.port), HOSTNAME: "127.0.0.1" },
           logDir: opts.logDir,
         });
   await waitUntilHealthy(service, () => httpOk(`http://127.0.0.1:${opts.port}/api/health`), opts.mode === "prod" ? 60_000 : 180_000);

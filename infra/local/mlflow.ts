@@ -48,6 +48,9 @@ export function mlflowServerEnv(o: { s3Endpoint: string; s3AccessKey: string; s3
     AWS_DEFAULT_REGION: o.s3Region,
     MLFLOW_DISABLE_TELEMETRY: "true",
     DO_NOT_TRACK: "true",
+    // Server-wide features the gateway refuses anyway (lib/gateway/routes.ts): off at the source too.
+    MLFLOW_ENABLE_AI_GATEWAY: "false",
+    MLFLOW_SERVER_ENABLE_JOB_EXECUTION: "false",
   };
 }
 

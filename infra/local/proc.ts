@@ -115,11 +115,14 @@ export async function waitUntilHealthy(service: Service, check: () => Promise<bo
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!isAlive(service.pid)) {
+      await stopService(service, 2_000);
       throw new LaunchError(`${service.name} exited during start. Last lines of ${service.logFile}:\n${tailLog(service.logFile)}`);
     }
     if (await check().catch(() => false)) return;
     await sleep(250);
   }
+  // A service that never became healthy is stopped like the others: nothing of a failed start stays behind.
+  await stopService(service);
   throw new LaunchError(
     `${service.name} did not become healthy within ${Math.round(timeoutMs / 1000)} s. Last lines of ${service.logFile}:\n${tailLog(service.logFile)}`,
   );

@@ -5,7 +5,7 @@ import { ensureHubBuild, startHub, type HubMode } from "./hub.ts";
 import { startMinio } from "./minio.ts";
 import { mlflowBackendStoreUri, startMlflow } from "./mlflow.ts";
 import { stateDir as resolveStateDir } from "./paths.ts";
-import { portsWithOffset, type Ports } from "./ports.ts";
+import { FETCH_BLOCKED_PORTS, portsWithOffset, type Ports } from "./ports.ts";
 import { postgresUrls, startPostgres, type PostgresUrls } from "./postgres.ts";
 import { isAlive, isPortFree, LaunchError, stopService, type Service } from "./proc.ts";
 import { loadOrCreateSecrets, type LocalSecrets } from "./secrets.ts";
@@ -34,6 +34,7 @@ interface StateFile {
 }
 
 export const BUCKET = "mlflow-artifacts";
+export const DEMO_SERVICE_TOKEN = "glpat-hub-service";
 
 /** The hub's environment on this machine: the variable names the compose file gives the hub too. */
 export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrls }): Record<string, string> {
@@ -51,6 +52,8 @@ export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrl
     S3_BUCKET: BUCKET,
     S3_REGION: "us-east-1",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+    // The demo world's read_api token of `root` (infra/gitlab-dev/README.md): lets CI job tokens work locally.
+    GITLAB_SERVICE_TOKEN: process.env.GITLAB_SERVICE_TOKEN ?? DEMO_SERVICE_TOKEN,
   };
 }
 
@@ -91,6 +94,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   }
   const wanted = Object.entries(ports).filter(([name]) => opts.hub !== "none" || name !== "hub");
   for (const [name, port] of wanted) {
+    if (FETCH_BLOCKED_PORTS.has(port)) throw new LaunchError(`port ${port} (${name}) is one browsers and fetch refuse to connect to: choose another LOCAL_PORT_OFFSET`);
     if (!(await isPortFree(port))) throw new LaunchError(`port ${port} (${name}) is already in use on 127.0.0.1: stop what uses it, or shift every port with LOCAL_PORT_OFFSET`);
   }
 

@@ -38,24 +38,27 @@ export async function ensureMinio(): Promise<string> {
 }
 
 /**
- * The MLflow server's virtualenv, keyed by the requirements file so a pin bump
- * builds a new one while the old stays usable until then.
+ * A Python virtualenv with exactly a requirements file's pins, cached under a
+ * name keyed by that file's content: a pin bump builds a new one.
  */
-export async function ensureMlflowVenv(): Promise<string> {
-  const requirements = path.join(REPO_ROOT, "infra", "mlflow", "requirements.txt");
+export async function ensureVenv(name: string, requirements: string, label: string): Promise<string> {
   const hash = createHash("sha256").update(fs.readFileSync(requirements)).digest("hex").slice(0, 12);
-  const dir = path.join(cacheDir(), `mlflow-venv-${hash}`);
+  const dir = path.join(cacheDir(), `${name}-${hash}`);
   const ready = path.join(dir, ".complete");
   if (fs.existsSync(ready)) return dir;
-  say("creating the MLflow virtualenv (once; about a minute)…");
+  say(`creating the ${label} virtualenv (once; about a minute)…`);
   fs.rmSync(dir, { recursive: true, force: true });
   const python = process.env.PYTHON ?? "python3";
   await run(python, ["-m", "venv", dir], { quiet: true });
-  await run(path.join(dir, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", "-r", requirements], { quiet: true }).catch(
-    (e: Error) => {
-      throw new LaunchError(`installing MLflow from ${requirements} failed\n${e.message}`);
-    },
-  );
+  await run(path.join(dir, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", "-r", requirements], { quiet: true }).catch((e: Error) => {
+    throw new LaunchError(`installing ${requirements} failed\n${e.message}`);
+  });
   fs.writeFileSync(ready, new Date().toISOString());
   return dir;
 }
+
+/** The MLflow server's virtualenv (infra/mlflow/requirements.txt). */
+export const ensureMlflowVenv = () => ensureVenv("mlflow-venv", path.join(REPO_ROOT, "infra", "mlflow", "requirements.txt"), "MLflow server");
+
+/** The MLflow client as users run it, for the SDK suite (e2e/sdk/requirements.txt). */
+export const ensureSdkVenv = () => ensureVenv("sdk-venv", path.join(REPO_ROOT, "e2e", "sdk", "requirements.txt"), "MLflow SDK test");

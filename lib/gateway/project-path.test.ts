@@ -50,11 +50,17 @@ describe("parseGatewayPath", () => {
     expect(p?.rest).toBe("/api/2.0/mlflow-artifacts/artifacts/a b.txt");
   });
 
+  it("accepts a literal percent sign in an artifact name", () => {
+    expect(parse("/mlflow/g/p/tracking/api/2.0/mlflow-artifacts/artifacts/100%25%20done.txt")?.rest).toBe("/api/2.0/mlflow-artifacts/artifacts/100% done.txt");
+  });
+
   it.each([
     ["a dot-dot segment", "/mlflow/g/p/tracking/api/2.0/mlflow-artifacts/artifacts/../x"],
     ["an encoded dot-dot", "/mlflow/g/p/tracking/api/2.0/mlflow-artifacts/artifacts/%2e%2e/x"],
     ["an encoded slash", "/mlflow/g/p/tracking/api/2.0/mlflow-artifacts/artifacts/a%2Fb"],
     ["an encoded backslash", "/mlflow/g/p/tracking/api/2.0/mlflow-artifacts/artifacts/a%5Cb"],
+    ["a double-encoded dot-dot (MLflow decodes until stable)", "/mlflow/g/p/tracking/api/2.0/mlflow-artifacts/artifacts/%252e%252e/x"],
+    ["a double-encoded slash", "/mlflow/g/p/tracking/api/2.0/mlflow-artifacts/artifacts/a%252Fb"],
     ["broken percent-encoding", "/mlflow/g/p/tracking/api/2.0/mlflow-artifacts/artifacts/%zz"],
   ])("refuses %s with INVALID_PARAMETER_VALUE", (_, path) => {
     expect(() => parse(path)).toThrow(GatewayError);

@@ -17,6 +17,8 @@ export const GATEWAY_ROOT = "/mlflow/";
 // GitLab's rule for group and project path segments.
 const GITLAB_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
+const isUnsafe = (decoded: string) => decoded === "." || decoded === ".." || /[/\\\0]/.test(decoded);
+
 function decodeSegment(segment: string): string {
   let decoded: string;
   try {
@@ -24,10 +26,17 @@ function decodeSegment(segment: string): string {
   } catch {
     throw invalid("The request path is not valid percent-encoding.");
   }
-  // A segment that decodes to a separator or a dot-segment would change the path MLflow resolves.
-  if (decoded === "." || decoded === ".." || /[/\\\0]/.test(decoded)) {
-    throw invalid("The request path may not contain '.', '..' or encoded separators.");
+  // MLflow decodes artifact paths until they stop changing: no stage may hide a dot-segment or separator.
+  // (Like Python's unquote, a stage that is not valid encoding is where decoding stops.)
+  for (let stage = decoded, i = 0; !isUnsafe(stage) && i < 8 && stage.includes("%"); i++) {
+    try {
+      stage = decodeURIComponent(stage);
+    } catch {
+      break;
+    }
+    if (isUnsafe(stage)) decoded = stage;
   }
+  if (isUnsafe(decoded)) throw invalid("The request path may not contain '.', '..' or encoded separators.");
   return decoded;
 }
 
@@ -49,6 +58,8 @@ const projectFrom = (segments: string[]): ProjectRef | undefined => {
 export function parseGatewayPath(pathname: string, isRoute: (decodedRest: string) => boolean): ParsedGatewayPath | undefined {
   if (!pathname.startsWith(GATEWAY_ROOT)) return undefined;
   const segments = pathname.slice(GATEWAY_ROOT.length).split("/");
+  // Only a second `tracking` segment makes the split ambiguous; the usual path needs no route probe.
+  const ambiguous = segments.indexOf("tracking") !== segments.lastIndexOf("tracking");
   let fallback: ParsedGatewayPath | undefined;
   for (let k = 1; k < segments.length; k++) {
     if (segments[k] !== "tracking") continue;
@@ -58,7 +69,7 @@ export function parseGatewayPath(pathname: string, isRoute: (decodedRest: string
     const rawRest = restSegments.length ? `/${restSegments.join("/")}` : "";
     const rest = restSegments.length ? `/${restSegments.map(decodeSegment).join("/")}` : "";
     const parsed = { project, prefix: `${GATEWAY_ROOT}${segments.slice(0, k + 1).join("/")}`, rawRest, rest };
-    if (rest === "" || rest === "/" || isRoute(rest)) return parsed;
+    if (!ambiguous || rest === "" || rest === "/" || isRoute(rest)) return parsed;
     fallback ??= parsed;
   }
   return fallback;

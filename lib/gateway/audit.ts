@@ -1,0 +1,42 @@
+import type { RouteAction } from "./routes";
+
+export interface AuditRecord {
+  time: Date;
+  userId?: string;
+  username?: string;
+  projectId?: number;
+  projectPath?: string;
+  route: string;
+  method: string;
+  action: RouteAction;
+  outcome: "allowed" | "denied" | "error";
+  status: number;
+  detail?: string;
+}
+
+/**
+ * Audit rows are written in batches off the request path: a request never waits
+ * for the audit table, and a burst of writes costs one INSERT per batch.
+ */
+export function createAuditSink(write: (rows: AuditRecord[]) => Promise<unknown>, onError: (e: unknown, dropped: number) => void, flushMs = 500, maxBatch = 500) {
+  let queue: AuditRecord[] = [];
+  let timer: NodeJS.Timeout | undefined;
+
+  async function flush() {
+    timer = undefined;
+    const rows = queue;
+    queue = [];
+    if (rows.length) await write(rows).catch((e) => onError(e, rows.length));
+  }
+
+  return {
+    record(row: AuditRecord) {
+      queue.push(row);
+      if (queue.length >= maxBatch) void flush();
+      else timer ??= setTimeout(() => void flush(), flushMs).unref();
+    },
+    flush,
+  };
+}
+
+export type AuditSink = ReturnType<typeof createAuditSink>;

@@ -1,0 +1,104 @@
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import { GatewayError, unavailable } from "./errors";
+
+// RFC 9110 §7.6.1 connection-specific headers, plus what must never reach MLflow from a caller:
+// credentials (MLflow must not see GitLab tokens or the hub's cookie), Expect (we stream, no 100-continue
+// handshake to relay), the workspace (ours is the only one), and forwarding claims we did not make.
+const DROP_REQUEST = new Set([
+  "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+  "host", "authorization", "cookie", "expect", "x-mlflow-workspace", "job-token", "private-token",
+  "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-prefix", "x-real-ip",
+]);
+const DROP_RESPONSE = new Set(["connection", "keep-alive", "proxy-authenticate", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "set-cookie"]);
+
+export interface ForwardTarget {
+  /** MLflow's base URL (internal network). */
+  base: URL;
+  /** Path and query to request from MLflow, percent-encoded as the caller sent it. */
+  path: string;
+  /** Absent only for public routes, which touch no project data (static files, health, version). */
+  workspace?: string;
+  /** A body the gateway read (and may have rewritten); otherwise the caller's body streams through. */
+  body?: Buffer;
+}
+
+function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
+  const value = headers.connection;
+  return new Set(value ? value.toLowerCase().split(",").map((t) => t.trim()) : []);
+}
+
+export function upstreamHeaders(incoming: IncomingHttpHeaders, target: ForwardTarget): http.OutgoingHttpHeaders {
+  const named = connectionTokens(incoming);
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || DROP_REQUEST.has(name) || named.has(name)) continue;
+    out[name] = value;
+  }
+  out.host = target.base.host;
+  if (target.workspace) out["x-mlflow-workspace"] = target.workspace;
+  if (target.body) out["content-length"] = String(target.body.length);
+  return out;
+}
+
+export function downstreamHeaders(upstream: IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const named = connectionTokens(upstream);
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined || DROP_RESPONSE.has(name) || named.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** Keep-alive connections to MLflow: no TCP handshake per request. */
+export const mlflowAgent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, keepAliveMsecs: 15_000 });
+
+/**
+ * Streams the request to MLflow and MLflow's answer back, both in constant
+ * memory, with backpressure both ways. A caller that goes away aborts the
+ * upstream request; MLflow unreachable before it answered is a 503.
+ * Resolves with MLflow's status (or the gateway's, on failure).
+ */
+export function forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, onError: (e: GatewayError) => void): Promise<number> {
+  return new Promise((resolve) => {
+    const upstream = http.request({
+      protocol: target.base.protocol,
+      hostname: target.base.hostname,
+      port: target.base.port,
+      method: req.method,
+      path: target.path,
+      headers: upstreamHeaders(req.headers, target),
+      agent: mlflowAgent,
+    });
+    let settled = false;
+    const finish = (status: number) => {
+      if (!settled) {
+        settled = true;
+        resolve(status);
+      }
+    };
+
+    upstream.on("response", (answer) => {
+      res.writeHead(answer.statusCode ?? 502, downstreamHeaders(answer.headers));
+      answer.pipe(res);
+      answer.on("error", () => res.destroy());
+      res.on("close", () => {
+        if (!res.writableFinished) answer.destroy();
+        finish(answer.statusCode ?? 502);
+      });
+    });
+    upstream.on("error", () => {
+      if (!res.headersSent) onError(unavailable("MLflow"));
+      else res.destroy();
+      finish(503);
+    });
+    // The caller hung up mid-upload or mid-download: stop MLflow's side too.
+    req.on("aborted", () => upstream.destroy());
+    res.on("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+
+    if (target.body) upstream.end(target.body);
+    else req.pipe(upstream);
+  });
+}

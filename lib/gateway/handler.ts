@@ -1,0 +1,253 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import type { AccessResolver, AccessResult, JobInfo } from "./access";
+import type { AuditSink } from "./audit";
+import { BODY_CHECKS, checks, type CheckContext } from "./checks";
+import { readCredential, type Credential } from "./credentials";
+import { decide, type ProjectAccess } from "./decide";
+import { GatewayError, invalid, unauthenticated, unknownEndpoint, unavailable } from "./errors";
+import { forward } from "./forward";
+import { gatewayRequests } from "./metrics";
+import type { DeleteFloor } from "./permissions";
+import { parseGatewayPath, workspaceOf } from "./project-path";
+import type { RouteAction, RouteMatch } from "./routes";
+
+export interface SessionIdentity {
+  userId: string;
+  username?: string;
+  /** The user's GitLab access token (refreshed when needed). */
+  token: string;
+}
+
+export interface GatewayOptions {
+  mlflowUrl: string;
+  deleteFloor: DeleteFloor;
+  matchRoute: (method: string, path: string) => RouteMatch | undefined;
+  access: AccessResolver;
+  /** Turns the hub's session cookie into the user's GitLab token; undefined when the session is unknown or expired. */
+  resolveSession: (sessionToken: string) => Promise<SessionIdentity | undefined>;
+  ensureWorkspace: (name: string, description: string) => Promise<void> | undefined;
+  audit: AuditSink;
+  log: Logger;
+  /** Where a browser without a session is sent, with where to come back to. */
+  signInUrl: (returnTo: string) => string;
+}
+
+/** JSON bodies the gateway reads to check are small API calls; anything bigger is not one. */
+const MAX_INSPECTED_BODY = 1 << 20;
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+interface Outcome {
+  action: RouteAction | "unknown";
+  route: string;
+  access?: ProjectAccess;
+  username?: string;
+  userId?: string;
+}
+
+function sendError(res: ServerResponse, e: GatewayError) {
+  if (res.headersSent) return res.destroy();
+  const body = e.body();
+  res.writeHead(e.status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "cache-control": "no-store", ...e.headers });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, json: unknown) {
+  const body = JSON.stringify(json);
+  res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
+  res.end(body);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > MAX_INSPECTED_BODY) return reject(invalid("The request body is too large for this endpoint."));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_INSPECTED_BODY) {
+        req.destroy();
+        reject(invalid("The request body is too large for this endpoint."));
+      } else chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function parseJson(raw: Buffer): Record<string, unknown> {
+  if (!raw.length) return {};
+  try {
+    const value: unknown = JSON.parse(raw.toString("utf8"));
+    if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    /* answered below */
+  }
+  throw invalid("The request body is not a JSON object.");
+}
+
+const wantsHtml = (req: IncomingMessage) => req.method === "GET" && (req.headers.accept ?? "").includes("text/html");
+
+/**
+ * The gateway: /mlflow/<project>/tracking/** → authenticate → resolve the
+ * project and role → decide → check → stream to MLflow in the project's workspace.
+ * Every refusal is MLflow-shaped JSON; nothing is allowed on doubt.
+ */
+export function createGateway(o: GatewayOptions) {
+  const mlflowBase = new URL(o.mlflowUrl);
+  const isRoute = (rest: string) => METHODS.some((m) => o.matchRoute(m, rest) !== undefined);
+
+  async function mlflowRead(workspace: string, pathAndQuery: string) {
+    try {
+      const res = await fetch(`${o.mlflowUrl}${pathAndQuery}`, { headers: { "x-mlflow-workspace": workspace }, signal: AbortSignal.timeout(10_000) });
+      const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+      return { status: res.status, json };
+    } catch {
+      throw unavailable("MLflow");
+    }
+  }
+
+  async function identify(credential: Credential, out: Outcome) {
+    if (credential.kind !== "session") return credential;
+    let identity: SessionIdentity | undefined;
+    try {
+      identity = await o.resolveSession(credential.sessionToken);
+    } catch (e) {
+      throw e instanceof GatewayError ? e : unavailable("The hub's database");
+    }
+    if (!identity) throw unauthenticated("Your hub session has expired: sign in again.");
+    out.userId = identity.userId;
+    out.username = identity.username;
+    return { kind: "token" as const, token: identity.token };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, out: Outcome): Promise<{ status: number; outcome: "allowed" | "denied" | "error" }> {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const pathname = q < 0 ? url : url.slice(0, q);
+    const search = q < 0 ? "" : url.slice(q);
+    const method = (req.method ?? "GET").toUpperCase();
+
+    const parsed = parseGatewayPath(pathname, isRoute);
+    if (!parsed) throw new GatewayError("ENDPOINT_NOT_FOUND", "Not a tracking URI: use /mlflow/<group>/<project>/tracking/ or /mlflow/<project id>/tracking/.");
+    // The UI's relative links need the trailing slash.
+    if (parsed.rest === "") {
+      res.writeHead(308, { location: `${parsed.prefix}/${search}` });
+      res.end();
+      return { status: 308, outcome: "allowed" };
+    }
+
+    const match = o.matchRoute(method === "HEAD" ? "GET" : method, parsed.rest);
+    if (!match) throw unknownEndpoint(method);
+    const { entry } = match;
+    out.action = entry.action;
+    out.route = entry.path;
+
+    if (entry.action === "public") {
+      const status = await forward(req, res, { base: mlflowBase, path: parsed.rawRest + search }, (e) => sendError(res, e));
+      return { status, outcome: status >= 500 ? "error" : "allowed" };
+    }
+    if (entry.action === "refused") {
+      const d = decide("refused", undefined, o.deleteFloor);
+      throw (d as { error: GatewayError }).error;
+    }
+
+    const credential = await identify(readCredential(req.headers.authorization, req.headers.cookie), out);
+    const result: AccessResult = await o.access.resolve(credential, parsed.project);
+    if (result.kind === "denied") throw result.error;
+    out.access = result.access;
+    out.username ??= result.username;
+    const decision = decide(entry.action, result.access, o.deleteFloor);
+    if (!decision.allow) throw decision.error;
+
+    const workspace = workspaceOf(result.access.project.id);
+    // The stock UI picks its workspace from ?workspace=: send it there with this project's.
+    if (parsed.rest === "/" && method === "GET" && new URLSearchParams(search).get("workspace") !== workspace) {
+      res.writeHead(302, { location: `${parsed.prefix}/?workspace=${workspace}` });
+      res.end();
+      return { status: 302, outcome: "allowed" };
+    }
+
+    let body: Buffer | undefined;
+    const routeChecks = entry.checks ?? [];
+    if (routeChecks.length) {
+      const ctx: CheckContext = {
+        workspace,
+        projectPath: result.access.project.path,
+        params: match.params,
+        query: new URLSearchParams(search),
+        job: result.job as JobInfo | undefined,
+        mlflow: (p) => mlflowRead(workspace, p),
+      };
+      let raw: Buffer | undefined;
+      if (routeChecks.some((c) => BODY_CHECKS.has(c))) {
+        raw = await readBody(req);
+        ctx.body = parseJson(raw);
+      }
+      let rewritten = false;
+      for (const name of routeChecks) {
+        const check = checks[name];
+        // Deny by default: a check the table asks for but the gateway does not know is a refusal.
+        if (!check) throw new GatewayError("PERMISSION_DENIED", "This endpoint is not available through the hub.");
+        const outcome = await check(ctx);
+        if (outcome.kind === "answer") {
+          sendJson(res, outcome.json);
+          return { status: 200, outcome: "allowed" };
+        }
+        if (outcome.body) {
+          ctx.body = outcome.body;
+          rewritten = true;
+        }
+      }
+      body = rewritten ? Buffer.from(JSON.stringify(ctx.body)) : raw;
+    }
+
+    const pendingWorkspace = o.ensureWorkspace(workspace, `GitLab project ${result.access.project.id}`);
+    if (pendingWorkspace) await pendingWorkspace;
+    const status = await forward(req, res, { base: mlflowBase, path: parsed.rawRest + search, workspace, body }, (e) => sendError(res, e));
+    return { status, outcome: status >= 500 ? "error" : "allowed" };
+  }
+
+  return async function gateway(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const out: Outcome = { action: "unknown", route: "(unmatched)" };
+    let status: number;
+    let outcome: "allowed" | "denied" | "error";
+    let detail: string | undefined;
+    try {
+      ({ status, outcome } = await handle(req, res, out));
+    } catch (e) {
+      const error = e instanceof GatewayError ? e : new GatewayError("INTERNAL_ERROR", "The hub failed to handle this request.");
+      if (!(e instanceof GatewayError)) o.log.error({ err: e, route: out.route }, "gateway failure");
+      status = error.status;
+      outcome = status >= 500 ? "error" : "denied";
+      detail = error.code;
+      if (status === 401 && wantsHtml(req)) {
+        res.writeHead(302, { location: o.signInUrl(req.url ?? "/"), "cache-control": "no-store" });
+        res.end();
+      } else sendError(res, error);
+      // Drain what the caller still sends so the connection stays usable.
+      if (!req.readableEnded) req.resume();
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    gatewayRequests.labels(out.action, outcome, String(status)).observe(seconds);
+    const method = req.method ?? "GET";
+    if (outcome !== "allowed" || out.action === "write" || out.action === "delete") {
+      o.audit.record({
+        time: new Date(),
+        userId: out.userId,
+        username: out.username,
+        projectId: out.access?.project.id,
+        projectPath: out.access?.project.path,
+        route: out.route,
+        method,
+        action: out.action === "unknown" ? "refused" : out.action,
+        outcome,
+        status,
+        detail,
+      });
+    }
+    o.log.info({ method, route: out.route, action: out.action, project: out.access?.project.id, user: out.username, status, outcome, ms: Math.round(seconds * 1000) }, "gateway");
+  };
+}

@@ -1,0 +1,61 @@
+import { createHash } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import type { Logger } from "pino";
+import { gitlabAccessToken } from "@/lib/auth/gitlab-token";
+import { config } from "@/lib/config";
+import { db } from "@/lib/db/client";
+import { createAccessResolver } from "@/lib/gateway/access";
+import { createAuditSink } from "@/lib/gateway/audit";
+import { unavailable } from "@/lib/gateway/errors";
+import { createGateway, type SessionIdentity } from "@/lib/gateway/handler";
+import { accessCache, gitlabCalls } from "@/lib/gateway/metrics";
+import { matchRoute } from "@/lib/gateway/routes";
+import { createWorkspaceEnsurer } from "@/lib/gateway/workspaces";
+import { GitLabTokenError } from "@/lib/gitlab/oauth";
+
+/** The gateway wired to this hub's configuration, database and GitLab. */
+export function hubGateway(log: Logger) {
+  const c = config();
+  const ttlMs = Math.max(1, c.PROJECT_CACHE_TIMEOUT) * 1000;
+
+  // A session's token is looked up once per TTL, not on every request the stock UI makes.
+  const sessions = new LRUCache<string, SessionIdentity | false>({ max: 10_000, ttl: Math.min(ttlMs, 30_000) });
+  async function resolveSession(sessionToken: string): Promise<SessionIdentity | undefined> {
+    const key = createHash("sha256").update(sessionToken).digest("base64url");
+    const cached = sessions.get(key);
+    if (cached !== undefined) return cached || undefined;
+    let identity: SessionIdentity | false = false;
+    try {
+      const session = await db().session.findUnique({ where: { sessionToken }, select: { userId: true, expires: true } });
+      if (session && session.expires > new Date()) identity = { userId: session.userId, token: await gitlabAccessToken(session.userId) };
+    } catch (e) {
+      if (!(e instanceof GitLabTokenError)) throw unavailable("The hub's database");
+    }
+    sessions.set(key, identity);
+    return identity || undefined;
+  }
+
+  const audit = createAuditSink(
+    (rows) => db().auditEvent.createMany({ data: rows }),
+    (e, dropped) => log.error({ err: e, dropped }, "audit events could not be written"),
+  );
+
+  return createGateway({
+    mlflowUrl: c.MLFLOW_URL,
+    deleteFloor: c.DELETE_MIN_ACCESS_LEVEL,
+    matchRoute,
+    access: createAccessResolver({
+      gitlabUrl: c.GITLAB_URL,
+      serviceToken: c.GITLAB_SERVICE_TOKEN,
+      mandatoryTopics: c.MANDATORY_TOPICS,
+      ttlSeconds: c.PROJECT_CACHE_TIMEOUT,
+      onGitLabCall: (endpoint, status) => gitlabCalls.labels(endpoint, String(status)).inc(),
+      onCache: (hit) => accessCache.labels(hit ? "hit" : "miss").inc(),
+    }),
+    resolveSession,
+    ensureWorkspace: createWorkspaceEnsurer(c.MLFLOW_URL).ensure,
+    audit,
+    log,
+    signInUrl: (returnTo) => `/api/auth/signin?callbackUrl=${encodeURIComponent(returnTo)}`,
+  });
+}
