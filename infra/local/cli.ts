@@ -25,6 +25,7 @@ Options:
   --state <dir>      state folder (default .local, or LOCAL_STATE_DIR)
   --port-offset <n>  shift every port by n (default 0, or LOCAL_PORT_OFFSET)
   --fixture <file>   GitLab stand-in world (default infra/gitlab-dev/fixtures/demo.yaml)
+  --print            (tools) print KEY=path lines for scripts
 `;
 
 const say = (m: string) => process.stdout.write(`[local] ${m}\n`);
@@ -58,6 +59,7 @@ async function main() {
       state: { type: "string" },
       "port-offset": { type: "string" },
       fixture: { type: "string" },
+      print: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -114,9 +116,9 @@ async function main() {
       return;
     }
     case "tools": {
-      say(`MinIO: ${await ensureMinio()}`);
-      say(`MLflow virtualenv: ${await ensureMlflowVenv()}`);
-      say(`SDK test virtualenv: ${await ensureSdkVenv()}`);
+      const tools = { MINIO_BINARY: await ensureMinio(), MLFLOW_VENV: await ensureMlflowVenv(), SDK_VENV: await ensureSdkVenv() };
+      if (values.print) process.stdout.write(Object.entries(tools).map(([k, v]) => `${k}=${v}\n`).join(""));
+      else for (const [k, v] of Object.entries(tools)) say(`${k} ${v}`);
       return;
     }
     case "env": {

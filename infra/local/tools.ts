@@ -5,7 +5,8 @@ import { cacheDir, REPO_ROOT } from "./paths.ts";
 import { LaunchError, run } from "./proc.ts";
 import { MINIO_COMMIT, MINIO_MODULE, MINIO_MODULE_VERSION, MINIO_RELEASE } from "./versions.ts";
 
-const say = (msg: string) => process.stdout.write(`[local] ${msg}\n`);
+// Progress goes to stderr: `tools --print` keeps stdout for its KEY=path lines.
+const say = (msg: string) => process.stderr.write(`[local] ${msg}\n`);
 
 /**
  * The MinIO server, built once from the Go module proxy at the pinned release
