@@ -25,6 +25,10 @@ export interface Stack {
   env: Record<string, string>;
   services: Service[];
   stop(): Promise<void>;
+  /** Stops one service and leaves the rest running (fault tests). */
+  stopOne(name: string): Promise<void>;
+  /** Starts a service stopped by stopOne again, with the same options. */
+  startOne(name: string): Promise<void>;
 }
 
 interface StateFile {
@@ -115,7 +119,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     for (const s of [...services].reverse()) await stopService(s);
     fs.rmSync(stateFile(dir), { force: true });
   };
+  const starters = new Map<string, () => Promise<Service>>();
   const step = async (name: string, start: () => Promise<Service>) => {
+    starters.set(name, start);
     log(`starting ${name}…`);
     const t0 = Date.now();
     try {
@@ -159,5 +165,18 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   }
   const allEnv = { ...env, ...testEnv };
   fs.writeFileSync(path.join(dir, "env"), Object.entries(allEnv).map(([k, v]) => `${k}=${v}`).join("\n") + "\n", { mode: 0o600 });
-  return { dir, ports, env: allEnv, services, stop };
+  const stopOne = async (name: string) => {
+    const i = services.findIndex((s) => s.name === name);
+    if (i < 0) throw new LaunchError(`${name} is not running`);
+    await stopService(services[i]);
+    services.splice(i, 1);
+    record();
+  };
+  const startOne = async (name: string) => {
+    const start = starters.get(name);
+    if (!start) throw new LaunchError(`${name} is not a service of this stack`);
+    services.push(await start());
+    record();
+  };
+  return { dir, ports, env: allEnv, services, stop, stopOne, startOne };
 }
