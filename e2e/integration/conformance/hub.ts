@@ -127,6 +127,22 @@ export function outcome(r: Reply): string {
   return `answered ${r.status}`;
 }
 
+function sentText(call: Call): string {
+  const body = call.body === undefined ? "" : typeof call.body === "string" || Buffer.isBuffer(call.body) ? String(call.body) : JSON.stringify(call.body);
+  return [call.path, body, JSON.stringify(call.headers ?? {})].join("\n");
+}
+
+/**
+ * The secrets an answer carries, in its body or any header, that its request
+ * did not: an answer may repeat what the caller sent (MLflow echoes ids in
+ * "not found" messages), nothing else.
+ */
+export function leaked(secrets: readonly string[], call: Call, reply: Reply): string[] {
+  const sent = sentText(call);
+  const received = [reply.text, ...Object.entries(reply.headers).map(([k, v]) => `${k}: ${String(v)}`)].join("\n");
+  return secrets.filter((s) => !sent.includes(s) && received.includes(s));
+}
+
 export const query = (params: Record<string, string | readonly string[]>) => {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) for (const one of typeof v === "string" ? [v] : v) q.append(k, one);

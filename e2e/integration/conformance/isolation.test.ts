@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { plantFlood, plantSegmentation, runAsPlanted, type Planted } from "./fixtures.ts";
-import { FLOOD, query, send, SEGMENTATION, TOKENS, tracking, type Call, type Reply } from "./hub.ts";
+import { FLOOD, leaked, query, send, SEGMENTATION, TOKENS, tracking, type Call, type Reply } from "./hub.ts";
 import { describeAnswer, gatewayRefusal } from "./refusals.ts";
 
 // Cross-project isolation: project 101's objects referenced through project 102's tracking URI.
@@ -19,23 +19,11 @@ beforeAll(async () => {
 
 const fresh = () => randomBytes(16).toString("hex");
 
-function sentText(call: Call): string {
-  const body = call.body === undefined ? "" : typeof call.body === "string" ? call.body : JSON.stringify(call.body);
-  return [call.path, body, JSON.stringify(call.headers ?? {})].join("\n");
-}
-
-/** 101's strings an answer carries that its request did not. */
-function leaked(call: Call, reply: Reply): string[] {
-  const sent = sentText(call);
-  const received = [reply.text, ...Object.entries(reply.headers).map(([k, v]) => `${k}: ${String(v)}`)].join("\n");
-  return flood.secrets.filter((s) => !sent.includes(s) && received.includes(s));
-}
-
 /** A request through 102's tracking URI (alice unless told), checked for leaks of 101. */
 async function through102(call: Call): Promise<Reply> {
   const full: Call = { token: TOKENS.alice, ...call, path: `${tracking(SEGMENTATION.path)}${call.path}` };
   const reply = await send(full);
-  expect(leaked(full, reply), `${call.method ?? "GET"} ${call.path} leaked project 101's data: ${describeAnswer(reply)}`).toEqual([]);
+  expect(leaked(flood.secrets, full, reply), `${call.method ?? "GET"} ${call.path} leaked project 101's data: ${describeAnswer(reply)}`).toEqual([]);
   return reply;
 }
 
@@ -64,6 +52,21 @@ async function expectSameAsUnknown(probe: (id: string) => Call, realId: string, 
   return real;
 }
 
+/** An OTLP/HTTP JSON export of one root span with the given string attributes. */
+function otlpTrace(traceHex: string, attributes: Record<string, string>) {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const span = {
+    traceId: traceHex.toUpperCase(),
+    spanId: randomBytes(8).toString("hex").toUpperCase(),
+    name: "root",
+    kind: 1,
+    startTimeUnixNano: String(now),
+    endTimeUnixNano: String(now + 1_000_000n),
+    attributes: Object.entries(attributes).map(([key, value]) => ({ key, value: { stringValue: value } })),
+  };
+  return { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: "conformance" }, spans: [span] }] }] };
+}
+
 const api = (rest: string) => `/api/2.0/mlflow/${rest}`;
 const ajax = (rest: string) => `/ajax-api/2.0/mlflow/${rest}`;
 
@@ -71,7 +74,7 @@ describe("another project's tracking URI never reaches this project's data", () 
   it("the leak scan finds this project's markers in this project's own answers", async () => {
     const call: Call = { path: `${tracking(FLOOD.path)}${api("runs/get")}${query({ run_id: flood.runId })}`, token: TOKENS.alice };
     const own = await send(call);
-    expect(leaked(call, own)).toEqual(expect.arrayContaining([flood.paramValue, flood.tagValue, flood.experimentName === "" ? "" : `${flood.experimentName.replace(/-experiment$/, "")}-run`]));
+    expect(leaked(flood.secrets, call, own)).toEqual(expect.arrayContaining([flood.paramValue, flood.tagValue, flood.experimentName === "" ? "" : `${flood.experimentName.replace(/-experiment$/, "")}-run`]));
   });
 
   it("an owner of another project cannot read this project's run by its id", async () => {
@@ -280,6 +283,89 @@ describe("another project's tracking URI never reaches this project's data", () 
     // Its own artifacts register fine: the refusals above are about where the source points.
     const own = await through102({ method: "POST", path: api("model-versions/create"), body: { name, source: `mlflow-artifacts:/${segmentation.artifactRoot}/model`, run_id: segmentation.runId } });
     expect(own.status, describeAnswer(own)).toBe(200);
+  });
+
+  // MLflow reads a trace's data from the location in its tags with the server's own credentials and
+  // no workspace check: a trace of 102 pointing at 101's trace storage would serve 101's spans.
+  it("an owner of another project cannot point a trace of theirs at this project's trace storage", async () => {
+    const location = `mlflow-artifacts:/workspaces/${FLOOD.workspace}/${flood.experimentId}/traces/${flood.traceId}/artifacts`;
+    const own = segmentation.traceId;
+    for (const key of ["mlflow.artifactLocation", "mlflow.trace.spansLocation", "mlflow.trace.archiveLocation"]) {
+      const attempts: Call[] = [
+        { method: "PATCH", path: `/api/3.0/mlflow/traces/${own}/tags`, body: { key, value: location } },
+        { method: "PATCH", path: api(`traces/${own}/tags`), body: { key, value: location } },
+        { method: "POST", path: api("traces"), body: { experiment_id: segmentation.experimentId, timestamp_ms: Date.now(), request_metadata: [], tags: [{ key, value: location }] } },
+        { method: "PATCH", path: api(`traces/${own}`), body: { timestamp_ms: Date.now(), status: "OK", request_metadata: [], tags: [{ key, value: location }] } },
+        {
+          method: "POST",
+          path: "/api/3.0/mlflow/traces",
+          body: {
+            trace: {
+              trace_info: {
+                trace_id: `tr-${fresh()}`,
+                trace_location: { type: "MLFLOW_EXPERIMENT", mlflow_experiment: { experiment_id: segmentation.experimentId } },
+                request_time: new Date().toISOString(),
+                state: "OK",
+                tags: { [key]: location },
+              },
+            },
+          },
+        },
+      ];
+      for (const attempt of attempts) {
+        const r = await through102(attempt);
+        expect(gatewayRefusal(r), `${key} via ${attempt.method} ${attempt.path}: ${describeAnswer(r)}`).toMatchObject({ status: 403, code: "PERMISSION_DENIED" });
+      }
+    }
+    const data = await through102({ path: `${ajax("get-trace-artifact")}${query({ request_id: own })}` });
+    expect(data.status, describeAnswer(data)).toBe(200);
+    expect(data.text).toContain(segmentation.artifactContent);
+  });
+
+  // OTLP sets trace tags from root-span attributes (mlflow.traceTag.<key>), out of reach of the
+  // tag checks above: the gateway must refuse to serve such a trace's data instead.
+  it("a trace sent over OTLP with this project's trace storage in its tags is not served through another project's URI", async () => {
+    const location = `mlflow-artifacts:/workspaces/${FLOOD.workspace}/${flood.experimentId}/traces/${flood.traceId}/artifacts`;
+    const traceHex = fresh();
+    const exported = await through102({
+      method: "POST",
+      path: "/v1/traces",
+      headers: { "x-mlflow-experiment-id": segmentation.experimentId },
+      body: otlpTrace(traceHex, { "mlflow.traceTag.mlflow.artifactLocation": location }),
+    });
+    expect(exported.status, describeAnswer(exported)).toBe(200);
+    const traceId = `tr-${traceHex}`;
+    try {
+      for (const path of [
+        `${ajax("get-trace-artifact")}${query({ request_id: traceId })}`,
+        `/ajax-api/3.0/mlflow/get-trace-artifact${query({ request_id: traceId })}`,
+        `/api/3.0/mlflow/traces/get${query({ trace_id: traceId })}`,
+        `/ajax-api/3.0/mlflow/traces/batchGet${query({ trace_ids: traceId })}`,
+      ]) {
+        const r = await through102({ path });
+        expect(gatewayRefusal(r), `${path}: ${describeAnswer(r)}`).toMatchObject({ status: 403, code: "PERMISSION_DENIED" });
+      }
+    } finally {
+      // Its tag names 101's storage: it would show up in 102's own trace listings below.
+      await through102({ method: "POST", path: "/api/3.0/mlflow/traces/delete-traces", body: { experiment_id: segmentation.experimentId, request_ids: [traceId] } });
+    }
+  });
+
+  it("an owner of another project cannot export OTLP spans into this project's experiment", async () => {
+    const traceHex = fresh();
+    const into101 = await through102({ method: "POST", path: "/v1/traces", headers: { "x-mlflow-experiment-id": flood.experimentId }, body: otlpTrace(traceHex, {}) });
+    expect(into101.status, describeAnswer(into101)).toBe(404);
+    const at101 = await send({ path: `${tracking(FLOOD.path)}/api/3.0/mlflow/traces/tr-${traceHex}`, token: TOKENS.alice });
+    expect(at101.status, describeAnswer(at101)).toBe(404);
+    const control = await through102({ method: "POST", path: "/v1/traces", headers: { "x-mlflow-experiment-id": segmentation.experimentId }, body: otlpTrace(fresh(), {}) });
+    expect(control.status, describeAnswer(control)).toBe(200);
+  });
+
+  it("an owner of another project cannot create an experiment whose artifacts live in this project's storage", async () => {
+    for (const artifact_location of [`mlflow-artifacts:/workspaces/${FLOOD.workspace}/${flood.experimentId}`, `s3://${process.env.S3_BUCKET ?? "mlflow-artifacts"}/workspaces/${FLOOD.workspace}`]) {
+      const r = await through102({ method: "POST", path: api("experiments/create"), body: { name: `conformance-${fresh()}`, artifact_location } });
+      expect(gatewayRefusal(r), describeAnswer(r)).toMatchObject({ status: 400, code: "INVALID_PARAMETER_VALUE" });
+    }
   });
 
   it("an owner of another project cannot change or delete this project's objects by id or name", async () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { routeTable, type RouteAction, type RouteEntry } from "../../../lib/gateway/routes.ts";
 import { plantFlood, type Planted } from "./fixtures.ts";
-import { FLOOD, inBatches, MLFLOW_URL, query, send, TOKENS, tracking, type Call, type Reply } from "./hub.ts";
+import { FLOOD, inBatches, INTERNAL_BASELINES, MLFLOW_URL, PUBLIC_MODELS, query, send, TOKENS, tracking, type Call, type Reply } from "./hub.ts";
 import { describeAnswer, gatewayRefusal } from "./refusals.ts";
 
 // Every route of the route table × every kind of caller on project 101 (private), through the
@@ -174,4 +174,28 @@ describe(`every route of the route table × every caller on private project 101 
       if (entry.action === "read" || entry.action === "public") expect([...mlflowStatuses], "callers who passed got different answers").toHaveLength(1);
     });
   }
+});
+
+// Visibility lends read access only: a public project is readable by anyone, an internal one by any
+// signed-in user, and neither lets a caller without a role write.
+describe("project visibility", () => {
+  const search = (project: string) => ({ method: "POST", path: `${tracking(project)}/api/2.0/mlflow/experiments/search`, body: { max_results: 10 } });
+  const create = (project: string) => ({ method: "POST", path: `${tracking(project)}/api/2.0/mlflow/experiments/create`, body: { name: `conformance-visibility-${Date.now()}` } });
+
+  it("a public project is readable by anonymous callers and outsiders, writable by neither", async () => {
+    for (const token of [undefined, TOKENS.oscar, TOKENS.bob]) {
+      const r = await send({ ...search(PUBLIC_MODELS.path), token });
+      expect(r.status, describeAnswer(r)).toBe(200);
+    }
+    expect(gatewayRefusal(await send({ ...create(PUBLIC_MODELS.path) }))).toMatchObject({ status: 401, code: "UNAUTHENTICATED" });
+    expect(gatewayRefusal(await send({ ...create(PUBLIC_MODELS.path), token: TOKENS.oscar }))).toMatchObject({ status: 403, code: "PERMISSION_DENIED" });
+  });
+
+  it("an internal project is readable by any signed-in user, not by anonymous callers, and writable only by its members", async () => {
+    const read = await send({ ...search(INTERNAL_BASELINES.path), token: TOKENS.oscar });
+    expect(read.status, describeAnswer(read)).toBe(200);
+    expect(gatewayRefusal(await send({ ...search(INTERNAL_BASELINES.path) }))).toMatchObject({ status: 401, code: "UNAUTHENTICATED" });
+    expect(gatewayRefusal(await send({ ...create(INTERNAL_BASELINES.path), token: TOKENS.oscar }))).toMatchObject({ status: 403, code: "PERMISSION_DENIED" });
+    expect(gatewayRefusal(await send({ ...create(INTERNAL_BASELINES.path), token: TOKENS.carol }))).toMatchObject({ status: 403, code: "PERMISSION_DENIED" });
+  });
 });
