@@ -31,5 +31,24 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
         return session;
       },
     },
+    events: {
+      // Auth.js links an account once and never updates its tokens: a user whose GitLab
+      // grant was revoked (or whose refresh token expired) would stay locked out however
+      // often they sign in again. Each sign-in stores the tokens it just got.
+      async signIn({ account }) {
+        if (account?.provider !== "gitlab" || !account.access_token) return;
+        await db().account.updateMany({
+          where: { provider: "gitlab", providerAccountId: account.providerAccountId },
+          data: {
+            access_token: account.access_token,
+            refresh_token: account.refresh_token ?? null,
+            expires_at: account.expires_at ?? null,
+            scope: account.scope ?? null,
+            token_type: account.token_type ?? null,
+            id_token: account.id_token ?? null,
+          },
+        });
+      },
+    },
   };
 });

@@ -68,3 +68,20 @@ test("signing out ends the session in the hub's database", async ({ page }) => {
   await expect(page.getByRole("button", { name: "Sign in with GitLab" })).toBeVisible();
   expect(await sessionsOf("dave")).toBe(0);
 });
+
+test("signing in again replaces a GitLab token that stopped working", async ({ page, context }) => {
+  await signIn(page, "erin", DEMO_PASSWORD);
+  await expect(page.getByTestId("gitlab-username")).toHaveText(" (@erin)");
+  // As if the user revoked the hub's grant in GitLab: the stored token is now worthless.
+  await hubQuery("update accounts set access_token = 'revoked-by-user', expires_at = null where user_id in (select id from users where email like 'erin@%')");
+  await page.reload();
+  await expect(page.getByText("GitLab did not accept your session")).toBeVisible();
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  // The stand-in would otherwise remember the login and skip its form.
+  await context.clearCookies();
+  await signIn(page, "erin", DEMO_PASSWORD);
+  await expect(page.getByTestId("gitlab-username")).toHaveText(" (@erin)");
+  const [account] = await hubQuery<{ access_token: string }>("select access_token from accounts where user_id in (select id from users where email like 'erin@%')");
+  expect(account.access_token).not.toBe("revoked-by-user");
+});

@@ -162,9 +162,10 @@ export function createGateway(o: GatewayOptions) {
     if (!decision.allow) throw decision.error;
 
     const workspace = workspaceOf(result.access.project.id);
-    // The stock UI picks its workspace from ?workspace=: send it there with this project's.
+    // The stock UI takes its workspace from the query of its hash route, which never reaches a
+    // server; the outer ?workspace= marks an entry already sent there, so this redirects once.
     if (parsed.rest === "/" && method === "GET" && new URLSearchParams(search).get("workspace") !== workspace) {
-      res.writeHead(302, { location: `${parsed.prefix}/?workspace=${workspace}` });
+      res.writeHead(302, { location: `${parsed.prefix}/?workspace=${workspace}#/experiments?workspace=${workspace}` });
       res.end();
       return { status: 302, outcome: "allowed" };
     }

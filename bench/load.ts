@@ -1,0 +1,62 @@
+import http from "node:http";
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  /** Requests per second over the whole run. */
+  rps: number;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+
+/**
+ * Sends `total` requests from `concurrency` keep-alive clients and times each one.
+ * Bodies are produced per request so every call logs something new.
+ */
+export async function load(o: {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: (i: number) => string;
+  total: number;
+  concurrency: number;
+}): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: o.concurrency });
+  const url = new URL(o.url);
+  const latencies: number[] = [];
+  let next = 0;
+  let errors = 0;
+  const one = (i: number) =>
+    new Promise<void>((resolve) => {
+      const body = o.body?.(i);
+      const t0 = process.hrtime.bigint();
+      const req = http.request(
+        { hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: o.method ?? "GET", agent, headers: { ...o.headers, ...(body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {}) } },
+        (res) => {
+          res.resume();
+          res.on("end", () => {
+            latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+            if ((res.statusCode ?? 500) >= 300) errors++;
+            resolve();
+          });
+        },
+      );
+      req.on("error", () => {
+        errors++;
+        resolve();
+      });
+      req.end(body);
+    });
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: o.concurrency }, async () => {
+      while (next < o.total) await one(next++);
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return { requests: o.total, errors, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), rps: o.total / seconds };
+}
