@@ -16,6 +16,9 @@ export interface Planted {
   modelVersion: string;
   alias: string;
   traceId: string;
+  datasetId: string;
+  datasetName: string;
+  recordValue: string;
   paramValue: string;
   tagValue: string;
   artifactContent: string;
@@ -28,7 +31,7 @@ const api = (projectPath: string, rest: string) => `${tracking(projectPath)}/api
 /**
  * Plants an experiment, a run with a param, tag and metric history, two
  * artifacts, a logged model, a registered model with a version and an alias,
- * and a trace. Markers are random per call: the stack keeps earlier runs' data.
+ * a trace with its span data, and an evaluation dataset with a record. Markers are random per call: the stack keeps earlier runs' data.
  */
 export async function plant(project: { path: string; workspace: string }, token: string, label: string): Promise<Planted> {
   const marker = `conformance-${label}-${randomBytes(6).toString("hex")}`;
@@ -75,6 +78,22 @@ export async function plant(project: { path: string; workspace: string }, token:
     body: JSON.stringify({ spans: [], conformance: artifactContent }),
   });
 
+  const datasetName = `${marker}-dataset`;
+  const dataset = await must({
+    method: "POST",
+    path: `${tracking(project.path)}/api/3.0/mlflow/datasets/create`,
+    token,
+    body: { name: datasetName, experiment_ids: [experimentId], tags: JSON.stringify({ "conformance.tag": tagValue }) },
+  });
+  const datasetId: string = dataset.dataset.dataset_id;
+  const recordValue = `${marker}-record-value`;
+  await must({
+    method: "POST",
+    path: `${tracking(project.path)}/api/3.0/mlflow/datasets/${datasetId}/records`,
+    token,
+    body: { records: JSON.stringify([{ inputs: { question: recordValue }, expectations: { answer: recordValue } }]) },
+  });
+
   return {
     projectPath: project.path,
     workspace: project.workspace,
@@ -88,10 +107,13 @@ export async function plant(project: { path: string; workspace: string }, token:
     modelVersion,
     alias,
     traceId,
+    datasetId,
+    datasetName,
+    recordValue,
     paramValue,
     tagValue,
     artifactContent,
-    secrets: [runId, traceId, loggedModelId, modelName, experimentName, paramValue, tagValue, artifactContent, `${marker}-run`, `${marker}-logged-model`],
+    secrets: [runId, traceId, loggedModelId, datasetId, modelName, experimentName, datasetName, paramValue, tagValue, artifactContent, recordValue, `${marker}-run`, `${marker}-logged-model`],
   };
 }
 

@@ -1,5 +1,5 @@
 import http from "node:http";
-import { describeAnswer, gatewayRefusal, type Answer } from "./refusals.ts";
+import { describeAnswer, type Answer } from "./refusals.ts";
 
 /**
  * The hub of the stack scripts/test starts. Without it the suite fails: a
@@ -118,13 +118,6 @@ export async function must(call: Call): Promise<any> {
   const r = await send(call);
   if (r.status !== 200 && r.status !== 201) throw new Error(`${call.method ?? "GET"} ${call.path} failed while planting fixtures: ${describeAnswer(r)}`);
   return r.json;
-}
-
-/** Compact description of what the gateway or MLflow said, for assertion messages and equality checks. */
-export function outcome(r: Reply): string {
-  const refusal = gatewayRefusal(r);
-  if (refusal) return `gateway ${refusal.status} ${refusal.code}`;
-  return `answered ${r.status}`;
 }
 
 function sentText(call: Call): string {

@@ -416,6 +416,35 @@ describe("another project's tracking URI never reaches this project's data", () 
     expect(JSON.stringify(trace.json)).not.toContain("attack");
   });
 
+  // MLflow answers several dataset writes on an id outside its workspace with 200 and no effect:
+  // what proves isolation is that 101's dataset is unchanged afterwards.
+  it("an owner of another project can neither read nor change this project's evaluation dataset", async () => {
+    const ds = (rest = "") => `/api/3.0/mlflow/datasets/${flood.datasetId}${rest}`;
+    expectNotFound(await expectSameAsUnknown((id) => ({ path: `/api/3.0/mlflow/datasets/${id}` }), flood.datasetId, `d-${fresh()}`), "datasets/get");
+    const linked = await through102({ path: ds("/experiment-ids") });
+    expect(linked.json?.experiment_ids ?? [], describeAnswer(linked)).toEqual([]);
+    const records = await through102({ path: ds("/records") });
+    expect(records.status, describeAnswer(records)).not.toBe(200);
+    const writes: Call[] = [
+      { method: "PATCH", path: ds("/tags"), body: { tags: JSON.stringify({ attack: "x" }) } },
+      { method: "DELETE", path: ds("/tags/conformance.tag") },
+      { method: "POST", path: ds("/records"), body: { records: JSON.stringify([{ inputs: { question: "attack" } }]) } },
+      { method: "POST", path: ds("/add-experiments"), body: { experiment_ids: [segmentation.experimentId] } },
+      { method: "POST", path: ds("/remove-experiments"), body: { experiment_ids: [flood.experimentId] } },
+      { method: "DELETE", path: ds() },
+    ];
+    for (const write of writes) await through102(write);
+
+    const at101 = (rest = "") => send({ path: `${tracking(FLOOD.path)}${ds(rest)}`, token: TOKENS.alice });
+    const dataset = await at101();
+    expect(dataset.status, describeAnswer(dataset)).toBe(200);
+    expect(dataset.json.dataset.name).toBe(flood.datasetName);
+    expect(JSON.parse(dataset.json.dataset.tags)).toEqual({ "conformance.tag": flood.tagValue });
+    expect((await at101("/experiment-ids")).json.experiment_ids).toEqual([flood.experimentId]);
+    const rows = JSON.parse((await at101("/records")).json.records) as { inputs: { question: string } }[];
+    expect(rows.map((r) => r.inputs.question)).toEqual([flood.recordValue]);
+  });
+
   it("listings through another project's URI show only that project's objects", async () => {
     const calls: Call[] = [
       { method: "POST", path: api("experiments/search"), body: { max_results: 1000, view_type: "ALL" } },

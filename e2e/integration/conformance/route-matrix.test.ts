@@ -66,6 +66,8 @@ function requestFor(entry: RouteEntry, method: string, p: Planted): Omit<Call, "
       case "request_id":
       case "trace_id":
         return reads ? p.traceId : DUMMY_HEX;
+      case "dataset_id":
+        return reads ? p.datasetId : `d-${DUMMY_HEX}`;
       case "workspace_name":
         return FLOOD.workspace;
       case "path":
@@ -82,7 +84,7 @@ function requestFor(entry: RouteEntry, method: string, p: Planted): Omit<Call, "
     const artifactPath = entry.checks?.includes("artifact-path");
     const modelVersionArtifact = entry.checks?.includes("model-version-artifact");
     // The artifact proxy's list route takes its storage path as ?path=; the others carry it in the URL only.
-    const pathQuery = artifactPath ? (entry.path.includes("<") ? {} : { path: p.artifactRoot }) : { path: modelVersionArtifact ? "MLmodel" : p.artifactFile };
+    const pathQuery: Record<string, string> = artifactPath ? (entry.path.includes("<") ? {} : { path: p.artifactRoot }) : { path: modelVersionArtifact ? "MLmodel" : p.artifactFile };
     const q = query({
       run_id: p.runId,
       run_uuid: p.runId,
