@@ -23,8 +23,8 @@ const TOKEN = "glpat-bench-token";
 function writeFixture(file: string) {
   const world = {
     users: [{ username: "bench", name: "Bench Runner", email: "bench@example.com", password: "bench-password", tokens: [{ token: TOKEN, scopes: ["api"] }] }],
-    groups: [{ id: 900, path: "bench", members: { bench: 30 } }],
-    projects: Array.from({ length: PROJECTS }, (_, i) => ({ id: 2000 + i, path: `bench/p-${i}`, visibility: "private", topics: [], members: {} })),
+    groups: [{ id: 900, path: "bench-group", members: { bench: 30 } }],
+    projects: Array.from({ length: PROJECTS }, (_, i) => ({ id: 2000 + i, path: `bench-group/p-${i}`, visibility: "private", topics: [], members: {} })),
     jobs: [],
   };
   fs.writeFileSync(file, YAML.stringify(world));
@@ -89,17 +89,24 @@ async function main() {
   const rows: string[][] = [];
   try {
     const mlflow = stack.env.MLFLOW_URL;
-    const hub = (i: number) => `${stack.env.AUTH_URL}/mlflow/bench/p-${i}/tracking`;
+    const hub = (i: number) => `${stack.env.AUTH_URL}/mlflow/bench-group/p-${i}/tracking`;
     const auth = { authorization: `Bearer ${TOKEN}` };
     const ws = (i: number) => ({ "x-mlflow-workspace": `gitlab-${2000 + i}` });
 
     // The first project's MLflow, created through the hub (which creates its workspace).
     const experimentId = (await json(`${hub(0)}/api/2.0/mlflow/experiments/create`, { method: "POST", headers: auth, body: JSON.stringify({ name: "bench (2000)" }) })).experiment_id as string;
-    const runId = ((await json(`${hub(0)}/api/2.0/mlflow/runs/create`, { method: "POST", headers: auth, body: JSON.stringify({ experiment_id: experimentId }) })).run as { info: { run_id: string } }).info.run_id;
+    // One run per client, as real training jobs log: clients writing one run's metrics contend on its rows in Postgres.
+    const runIds: string[] = [];
+    for (let c = 0; c < CONCURRENCY; c++) {
+      const created = await json(`${hub(0)}/api/2.0/mlflow/runs/create`, { method: "POST", headers: auth, body: JSON.stringify({ experiment_id: experimentId }) });
+      runIds.push((created.run as { info: { run_id: string } }).info.run_id);
+    }
+    const runId = runIds[0];
 
-    const metric = (i: number) => JSON.stringify({ run_id: runId, key: "loss", value: 1 / (i + 1), timestamp: Date.now(), step: i });
-    const batch = (i: number) => JSON.stringify({ run_id: runId, metrics: Array.from({ length: 10 }, (_, k) => ({ key: `m${k}`, value: i * k, timestamp: Date.now(), step: i })) });
-    const compare = async (label: string, route: string, body: (i: number) => string) => {
+    const metric = (i: number, c: number) => JSON.stringify({ run_id: runIds[c], key: "loss", value: 1 / (i + 1), timestamp: Date.now(), step: i });
+    const batch = (i: number, c: number) =>
+      JSON.stringify({ run_id: runIds[c], metrics: Array.from({ length: 10 }, (_, k) => ({ key: `m${k}`, value: i * k, timestamp: Date.now(), step: i })) });
+    const compare = async (label: string, route: string, body: (i: number, c: number) => string) => {
       const common = { method: "POST", body, total: REQUESTS, concurrency: CONCURRENCY };
       await load({ ...common, total: 200, url: `${hub(0)}${route}`, headers: auth });
       const direct = await load({ ...common, url: `${mlflow}${route}`, headers: ws(0) });

@@ -19,7 +19,8 @@ export async function load(o: {
   url: string;
   method?: string;
   headers?: Record<string, string>;
-  body?: (i: number) => string;
+  /** The body of request `i`, sent by client `client` (0 … concurrency-1). */
+  body?: (i: number, client: number) => string;
   total: number;
   concurrency: number;
 }): Promise<LoadResult> {
@@ -28,9 +29,9 @@ export async function load(o: {
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
-  const one = (i: number) =>
+  const one = (i: number, client: number) =>
     new Promise<void>((resolve) => {
-      const body = o.body?.(i);
+      const body = o.body?.(i, client);
       const t0 = process.hrtime.bigint();
       const req = http.request(
         { hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: o.method ?? "GET", agent, headers: { ...o.headers, ...(body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {}) } },
@@ -51,8 +52,8 @@ export async function load(o: {
     });
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: o.concurrency }, async () => {
-      while (next < o.total) await one(next++);
+    Array.from({ length: o.concurrency }, async (_, client) => {
+      while (next < o.total) await one(next++, client);
     }),
   );
   const seconds = (performance.now() - started) / 1000;
