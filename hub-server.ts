@@ -41,6 +41,13 @@ async function main() {
 
   const server = http.createServer((req, res) => {
     const url = req.url ?? "/";
+    // An origin server takes origin-form targets only: an absolute-form one (`GET http://elsewhere/…`)
+    // would have Next redirect to the host it names.
+    if (!url.startsWith("/")) {
+      res.writeHead(400, { "content-type": "text/plain" });
+      res.end("Bad request target\n");
+      return;
+    }
     if (url.startsWith(GATEWAY_ROOT)) return void gateway(req, res);
     if (url === "/metrics") {
       void metricsRegistry.metrics().then((body) => {

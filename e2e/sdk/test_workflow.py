@@ -128,3 +128,12 @@ def test_a_large_artifact_round_trips_byte_identical(as_user, unique, tmp_path):
         for block in iter(lambda: f.read(1024 * 1024), b""):
             got.update(block)
     assert got.hexdigest() == digest.hexdigest()
+
+
+def test_a_developer_cannot_forge_ci_provenance_on_a_run(as_user, unique):
+    client = as_user(BOB)
+    run = client.create_run(client.create_experiment(unique("forged") + " (101)"))
+    with pytest.raises(MlflowException) as refused:
+        client.set_tag(run.info.run_id, "gitlab.ci.pipeline_id", "12345")
+    assert refused.value.error_code == "PERMISSION_DENIED"
+    assert "gitlab.ci.pipeline_id" not in client.get_run(run.info.run_id).data.tags

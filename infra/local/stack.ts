@@ -58,6 +58,10 @@ export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrl
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
     // The demo world's read_api token of `root` (infra/gitlab-dev/README.md): lets CI job tokens work locally.
     GITLAB_SERVICE_TOKEN: process.env.GITLAB_SERVICE_TOKEN ?? DEMO_SERVICE_TOKEN,
+    // The gateway's policy settings pass through from the launcher's environment (defaults otherwise).
+    ...Object.fromEntries(
+      (["PROJECT_CACHE_TIMEOUT", "DELETE_MIN_ACCESS_LEVEL", "MANDATORY_TOPICS"] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+    ),
   };
 }
 

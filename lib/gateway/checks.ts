@@ -77,6 +77,13 @@ function firstPathParam(params: Record<string, string>): string {
 
 type Check = (ctx: CheckContext) => Promise<CheckOutcome> | CheckOutcome;
 
+const PROVENANCE_PREFIX = "gitlab.ci.";
+
+function refuseProvenance(keys: string[]) {
+  const key = keys.find((k) => k.startsWith(PROVENANCE_PREFIX));
+  if (key) throw forbidden(`Tags under ${PROVENANCE_PREFIX} record the CI pipeline that created a run; only the hub sets them (${key}).`);
+}
+
 /** Provenance GitLab gives for free: a run created by a CI job says which pipeline, job and commit made it. */
 function provenanceTags(job: JobInfo, projectPath?: string) {
   return [
@@ -94,7 +101,8 @@ function provenanceTags(job: JobInfo, projectPath?: string) {
 
 export const checks: Record<string, Check> = {
   "artifact-path": (ctx) => {
-    const path = ctx.query.has("path") || Object.keys(ctx.params).length === 0 ? (ctx.query.get("path") ?? "") : firstPathParam(ctx.params);
+    // Routes with a path parameter take the storage path from the URL alone; ?path= belongs to the list route.
+    const path = Object.keys(ctx.params).length > 0 ? firstPathParam(ctx.params) : (ctx.query.get("path") ?? "");
     if (!artifactPathAllowed(path, ctx.workspace)) throw forbidden("Artifact paths must lie inside this project's MLflow (workspaces/<workspace>/<experiment id>/…).");
     return CONTINUE;
   },
@@ -158,13 +166,18 @@ export const checks: Record<string, Check> = {
   graphql: () => CONTINUE,
   "workspace-list": (ctx) => ({ kind: "answer", json: { workspaces: [{ name: ctx.workspace, description: "This GitLab project's MLflow" }] } }),
   "run-create": (ctx) => {
+    refuseProvenance(tagKeysOf(ctx.body?.tags));
     if (!ctx.job || !ctx.body) return CONTINUE;
     const tags = Array.isArray(ctx.body.tags) ? (ctx.body.tags as { key: string }[]) : [];
     const ours = provenanceTags(ctx.job, ctx.projectPath);
     const keys = new Set(ours.map((t) => t.key));
     return { kind: "continue", body: { ...ctx.body, tags: [...tags.filter((t) => !keys.has(t.key)), ...ours] } };
   },
+  "provenance-tags": (ctx) => {
+    refuseProvenance([...(typeof ctx.body?.key === "string" ? [ctx.body.key] : []), ...tagKeysOf(ctx.body?.tags)]);
+    return CONTINUE;
+  },
 };
 
 /** Checks that need the JSON body; the gateway reads (bounded) bodies only for routes that carry one of these. */
-export const BODY_CHECKS = new Set(["experiment-create", "model-version-source", "trace-tag", "run-create", "entity-reference"]);
+export const BODY_CHECKS = new Set(["experiment-create", "model-version-source", "trace-tag", "run-create", "entity-reference", "provenance-tags"]);

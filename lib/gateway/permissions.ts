@@ -42,14 +42,14 @@ export function permissionTable(deleteFloor: DeleteFloor): readonly Permission[]
     {
       action: "write",
       title: "Create and update",
-      description: "Create experiments and runs; log parameters, metrics, tags, artifacts, datasets and traces; register models and versions; set aliases, stages and descriptions.",
+      description: "Create experiments and runs; log parameters, metrics, tags, artifacts, datasets and traces; register models and versions; set or remove tags and aliases; set stages and descriptions.",
       minAccessLevel: ACCESS_LEVEL.developer,
       byVisibility: false,
     },
     {
       action: "delete",
       title: "Delete and restore",
-      description: "Delete or restore experiments, runs, artifacts, traces, registered models, versions, tags and aliases.",
+      description: "Delete or restore experiments, runs, artifacts, traces, assessments, registered models and model versions.",
       minAccessLevel: ACCESS_LEVEL[deleteFloor],
       byVisibility: false,
     },

@@ -61,8 +61,10 @@ export type RouteCheck =
   | "workspace-list"
   /** Forward only when <workspace_name> is the caller's workspace; any other name is answered 404. */
   | "workspace-get"
-  /** CI provenance tags are added when the caller is a CI job. */
+  /** CI provenance tags are added when the caller is a CI job; callers may not supply gitlab.ci.* tags themselves. */
   | "run-create"
+  /** gitlab.ci.* tags are the gateway's record of which pipeline made a run: no caller sets or deletes them. */
+  | "provenance-tags"
   /** Body inspected (re-verify what MLflow scopes): in 3.17.2 every resolver only reads through the workspace-scoped stores. */
   | "graphql"
   /**
@@ -194,13 +196,13 @@ export const routeTable: readonly RouteEntry[] = Object.freeze([
   ...both("2.0/mlflow/runs/search", "POST", "read"),
   ...both("2.0/mlflow/runs/update", "POST", "write"),
   ...both("2.0/mlflow/runs/log-metric", "POST", "write", REFERENCES),
-  ...both("2.0/mlflow/runs/log-batch", "POST", "write", REFERENCES),
+  ...both("2.0/mlflow/runs/log-batch", "POST", "write", { checks: ["entity-reference", "provenance-tags"] }),
   ...both("2.0/mlflow/runs/log-parameter", "POST", "write"),
   ...both("2.0/mlflow/runs/log-model", "POST", "write"),
   ...both("2.0/mlflow/runs/log-inputs", "POST", "write", REFERENCES),
   ...both("2.0/mlflow/runs/outputs", "POST", "write", REFERENCES),
-  ...both("2.0/mlflow/runs/set-tag", "POST", "write"),
-  ...both("2.0/mlflow/runs/delete-tag", "POST", "write"),
+  ...both("2.0/mlflow/runs/set-tag", "POST", "write", { checks: ["provenance-tags"] }),
+  ...both("2.0/mlflow/runs/delete-tag", "POST", "write", { checks: ["provenance-tags"] }),
   ...both("2.0/mlflow/runs/delete", "POST", "delete"),
   ...both("2.0/mlflow/runs/restore", "POST", "delete"),
   ...both("2.0/mlflow/metrics/get-history", "GET", "read"),
