@@ -116,8 +116,8 @@ describe("trace storage tags", () => {
 describe("CI provenance", () => {
   it("tags a run created by a CI job with its pipeline, job, commit and ref, replacing look-alikes", async () => {
     const out = await checks["run-create"](context({ job, body: { experiment_id: "1", tags: [{ key: "team", value: "x" }] } }));
-    expect(out.kind).toBe("continue");
-    const tags = Object.fromEntries(((out as { body: { tags: { key: string; value: string }[] } }).body.tags).map((t) => [t.key, t.value]));
+    if (out.kind !== "continue" || !out.body) throw new Error("expected the body to be rewritten");
+    const tags = Object.fromEntries((out.body.tags as { key: string; value: string }[]).map((t) => [t.key, t.value]));
     expect(tags).toMatchObject({ team: "x", "gitlab.ci.pipeline_id": "501", "gitlab.ci.job_id": "9001", "gitlab.ci.ref": "main", "gitlab.ci.commit_sha": job.sha, "gitlab.project": "ml-team/flood-detection" });
   });
 
