@@ -217,8 +217,9 @@ describe("members", () => {
       ["carol", 30],
       ["dave", 20],
       ["erin", 15],
+      ["maya", 40],
     ]);
-    expect(res.headers.get("x-total")).toBe("5");
+    expect(res.headers.get("x-total")).toBe("6");
   });
 
   it("members/all/:user_id answers one member, or 404 for a non-member", async () => {

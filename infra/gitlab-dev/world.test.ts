@@ -39,6 +39,7 @@ describe("demo fixture", () => {
       ["dave", 5],
       ["erin", 6],
       ["oscar", 7],
+      ["maya", 8],
     ]);
   });
 
@@ -159,6 +160,7 @@ describe("members/all", () => {
       ["carol", 30],
       ["dave", 20],
       ["erin", 15],
+      ["maya", 40],
     ]);
   });
 

@@ -33,6 +33,7 @@ export const TOKENS = {
   carol: "glpat-carol-demo",
   dave: "glpat-dave-demo",
   erin: "glpat-erin-demo",
+  maya: "glpat-maya-demo",
   oscar: "glpat-oscar-demo",
   bobExpired: "glpat-bob-expired",
   bobRevoked: "glpat-bob-revoked",

@@ -11,7 +11,6 @@ import { describeAnswer, gatewayRefusal } from "./refusals.ts";
 
 type Caller = { name: string; token?: string } & ({ kind: "anonymous" } | { kind: "outsider" } | { kind: "member"; level: number });
 
-// The demo world has no Maintainer (40) on 101: the levels it has bracket it (Developer 30, Owner 50).
 const CALLERS: readonly Caller[] = [
   { name: "anonymous", kind: "anonymous" },
   { name: "outsider (oscar)", kind: "outsider", token: TOKENS.oscar },
@@ -19,6 +18,7 @@ const CALLERS: readonly Caller[] = [
   { name: "planner (erin)", kind: "member", level: 15, token: TOKENS.erin },
   { name: "reporter (carol)", kind: "member", level: 20, token: TOKENS.carol },
   { name: "developer (bob)", kind: "member", level: 30, token: TOKENS.bob },
+  { name: "maintainer (maya)", kind: "member", level: 40, token: TOKENS.maya },
   { name: "owner (alice)", kind: "member", level: 50, token: TOKENS.alice },
 ];
 
