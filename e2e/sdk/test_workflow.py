@@ -137,3 +137,21 @@ def test_a_developer_cannot_forge_ci_provenance_on_a_run(as_user, unique):
         client.set_tag(run.info.run_id, "gitlab.ci.pipeline_id", "12345")
     assert refused.value.error_code == "PERMISSION_DENIED"
     assert "gitlab.ci.pipeline_id" not in client.get_run(run.info.run_id).data.tags
+
+
+def test_datasets_and_traces_are_logged_and_found_again(as_user, unique):
+    client = as_user(BOB)
+    experiment = mlflow.set_experiment(unique("genai") + " (101)")
+    with mlflow.start_run() as run:
+        dataset = mlflow.data.from_numpy(np.arange(12).reshape(6, 2), name="features")
+        mlflow.log_input(dataset, context="training")
+
+    @mlflow.trace(name="answer")
+    def answer(question: str) -> str:
+        return question.upper()
+
+    assert answer("ping") == "PING"
+    inputs = client.get_run(run.info.run_id).inputs.dataset_inputs
+    assert [d.dataset.name for d in inputs] == ["features"]
+    traces = mlflow.search_traces(locations=[experiment.experiment_id], return_type="list")
+    assert [span.name for t in traces for span in t.data.spans] == ["answer"]

@@ -125,9 +125,16 @@ describe("CI provenance", () => {
     expect(await checks["run-create"](context({ body: { experiment_id: "1" } }))).toEqual({ kind: "continue" });
   });
 
-  it("refuses gitlab.ci.* tags from any caller, at creation, set-tag, delete-tag and log-batch", async () => {
+  it("replaces a job's own gitlab.ci.* look-alikes with the hub's values", async () => {
+    const out = await checks["run-create"](context({ job, body: { tags: [{ key: "gitlab.ci.job_id", value: "1" }, { key: "gitlab.ci.extra", value: "x" }] } }));
+    if (out.kind !== "continue" || !out.body) throw new Error("expected the body to be rewritten");
+    const tags = out.body.tags as { key: string; value: string }[];
+    expect(tags.filter((t) => t.key === "gitlab.ci.job_id")).toEqual([{ key: "gitlab.ci.job_id", value: "9001" }]);
+    expect(tags.some((t) => t.key === "gitlab.ci.extra")).toBe(false);
+  });
+
+  it("refuses gitlab.ci.* tags from any other caller, at creation, set-tag, delete-tag and log-batch", async () => {
     expect(await refusal(() => checks["run-create"](context({ body: { tags: [{ key: "gitlab.ci.job_id", value: "1" }] } })))).toBe("403 PERMISSION_DENIED");
-    expect(await refusal(() => checks["run-create"](context({ job, body: { tags: [{ key: "gitlab.ci.job_id", value: "1" }] } })))).toBe("403 PERMISSION_DENIED");
     expect(await refusal(() => checks["provenance-tags"](context({ body: { run_id: RUN_HERE, key: "gitlab.ci.pipeline_id", value: "1" } })))).toBe("403 PERMISSION_DENIED");
     expect(await refusal(() => checks["provenance-tags"](context({ body: { run_id: RUN_HERE, tags: [{ key: "gitlab.ci.ref", value: "x" }] } })))).toBe("403 PERMISSION_DENIED");
     expect(await refusal(() => checks["provenance-tags"](context({ body: { run_id: RUN_HERE, key: "stage", value: "x" } })))).toBe("allowed");

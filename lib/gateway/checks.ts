@@ -166,12 +166,16 @@ export const checks: Record<string, Check> = {
   graphql: () => CONTINUE,
   "workspace-list": (ctx) => ({ kind: "answer", json: { workspaces: [{ name: ctx.workspace, description: "This GitLab project's MLflow" }] } }),
   "run-create": (ctx) => {
-    refuseProvenance(tagKeysOf(ctx.body?.tags));
-    if (!ctx.job || !ctx.body) return CONTINUE;
+    // A job's own look-alike tags are replaced by the hub's (whose values it cannot choose); anyone else's are refused.
+    if (!ctx.job || !ctx.body) {
+      refuseProvenance(tagKeysOf(ctx.body?.tags));
+      return CONTINUE;
+    }
     const tags = Array.isArray(ctx.body.tags) ? (ctx.body.tags as { key: string }[]) : [];
     const ours = provenanceTags(ctx.job, ctx.projectPath);
     const keys = new Set(ours.map((t) => t.key));
-    return { kind: "continue", body: { ...ctx.body, tags: [...tags.filter((t) => !keys.has(t.key)), ...ours] } };
+    const theirs = tags.filter((t) => !keys.has(t.key) && !t.key?.startsWith(PROVENANCE_PREFIX));
+    return { kind: "continue", body: { ...ctx.body, tags: [...theirs, ...ours] } };
   },
   "provenance-tags": (ctx) => {
     refuseProvenance([...(typeof ctx.body?.key === "string" ? [ctx.body.key] : []), ...tagKeysOf(ctx.body?.tags)]);
