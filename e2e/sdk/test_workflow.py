@@ -151,6 +151,7 @@ def test_datasets_and_traces_are_logged_and_found_again(as_user, unique):
         return question.upper()
 
     assert answer("ping") == "PING"
+    mlflow.flush_trace_async_logging()  # traces are exported in the background
     inputs = client.get_run(run.info.run_id).inputs.dataset_inputs
     assert [d.dataset.name for d in inputs] == ["features"]
     traces = mlflow.search_traces(locations=[experiment.experiment_id], return_type="list")
