@@ -10,7 +10,7 @@ import { Readable } from "node:stream";
 import YAML from "yaml";
 import { REPO_ROOT } from "../infra/local/paths.ts";
 import { startStack, type Stack } from "../infra/local/stack.ts";
-import { load, type LoadResult } from "./load.ts";
+import { combine, load, type LoadResult } from "./load.ts";
 
 const STATE = path.join(REPO_ROOT, ".local", "bench");
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 500);
@@ -18,6 +18,7 @@ const EXPERIMENTS = Number(process.env.BENCH_EXPERIMENTS ?? 10_000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4_000);
 const ARTIFACT_MB = Number(process.env.BENCH_ARTIFACT_MB ?? 1024);
 const CONCURRENCY = 32;
+const ROUNDS = 4;
 const TOKEN = "glpat-bench-token";
 
 function writeFixture(file: string) {
@@ -109,10 +110,17 @@ async function main() {
     const compare = async (label: string, route: string, body: (i: number, c: number) => string) => {
       const common = { method: "POST", body, total: REQUESTS, concurrency: CONCURRENCY };
       await load({ ...common, total: 200, url: `${hub(0)}${route}`, headers: auth });
-      const direct = await load({ ...common, url: `${mlflow}${route}`, headers: ws(0) });
+      // Interleaved rounds: MLflow slows as its tables grow, which would favour whichever side ran first.
+      const directRuns: LoadResult[] = [];
+      const hubRuns: LoadResult[] = [];
       const before = await gitlabCalls(stack);
-      const through = await load({ ...common, url: `${hub(0)}${route}`, headers: auth });
+      for (let round = 0; round < ROUNDS; round++) {
+        directRuns.push(await load({ ...common, total: REQUESTS / ROUNDS, url: `${mlflow}${route}`, headers: ws(0) }));
+        hubRuns.push(await load({ ...common, total: REQUESTS / ROUNDS, url: `${hub(0)}${route}`, headers: auth }));
+      }
       const calls = (await gitlabCalls(stack)) - before;
+      const direct = combine(directRuns);
+      const through = combine(hubRuns);
       rows.push(row(label, direct, through, `${fmt((calls / through.requests) * 1000, 2)} GitLab calls / 1,000 requests`));
     };
     const row = (label: string, d: LoadResult, h: LoadResult, note = "") => [

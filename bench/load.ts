@@ -7,6 +7,16 @@ export interface LoadResult {
   p99: number;
   /** Requests per second over the whole run. */
   rps: number;
+  latencies: number[];
+  seconds: number;
+}
+
+/** One result from several runs of the same scenario (interleaved rounds). */
+export function combine(results: LoadResult[]): LoadResult {
+  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const requests = results.reduce((n, r) => n + r.requests, 0);
+  const seconds = results.reduce((n, r) => n + r.seconds, 0);
+  return { requests, errors: results.reduce((n, r) => n + r.errors, 0), p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), rps: requests / seconds, latencies, seconds };
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
@@ -59,5 +69,5 @@ export async function load(o: {
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  return { requests: o.total, errors, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), rps: o.total / seconds };
+  return { requests: o.total, errors, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), rps: o.total / seconds, latencies, seconds };
 }

@@ -51,6 +51,11 @@ export function mlflowServerEnv(o: { s3Endpoint: string; s3AccessKey: string; s3
     // Server-wide features the gateway refuses anyway (lib/gateway/routes.ts): off at the source too.
     MLFLOW_ENABLE_AI_GATEWAY: "false",
     MLFLOW_SERVER_ENABLE_JOB_EXECUTION: "false",
+    // SQLAlchemy's default pool (5 + 10 overflow per worker) runs dry under a few dozen concurrent
+    // loggers: MLflow then waits 30 s and answers 400 "QueuePool limit reached". 2 workers × 40 stays
+    // under Postgres's default 100 connections with room for the hub.
+    MLFLOW_SQLALCHEMYSTORE_POOL_SIZE: "10",
+    MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW: "30",
   };
 }
 
