@@ -107,8 +107,8 @@ async function main() {
     const metric = (i: number, c: number) => JSON.stringify({ run_id: runIds[c], key: "loss", value: 1 / (i + 1), timestamp: Date.now(), step: i });
     const batch = (i: number, c: number) =>
       JSON.stringify({ run_id: runIds[c], metrics: Array.from({ length: 10 }, (_, k) => ({ key: `m${k}`, value: i * k, timestamp: Date.now(), step: i })) });
-    const compare = async (label: string, route: string, body: (i: number, c: number) => string) => {
-      const common = { method: "POST", body, total: REQUESTS, concurrency: CONCURRENCY };
+    const compare = async (label: string, route: string, body: (i: number, c: number) => string, concurrency = CONCURRENCY) => {
+      const common = { method: "POST", body, total: REQUESTS, concurrency };
       await load({ ...common, total: 200, url: `${hub(0)}${route}`, headers: auth });
       // Interleaved rounds: MLflow slows as its tables grow, which would favour whichever side ran first.
       const directRuns: LoadResult[] = [];
@@ -130,6 +130,9 @@ async function main() {
       `+${fmt(h.p50 - d.p50, 2)} ms p50, ${ratio(h.rps, d.rps)} throughput${d.errors + h.errors ? `, ${d.errors + h.errors} errors` : ""}${note ? `; ${note}` : ""}`,
     ];
 
+    // One client: no queueing in MLflow, so the difference is the gateway's own time per request.
+    console.log("log-metric, 1 client…");
+    await compare("log-metric (1 client: the gateway's own latency)", "/api/2.0/mlflow/runs/log-metric", metric, 1);
     console.log("log-metric and log-batch, 32 clients…");
     await compare("log-metric (32 clients)", "/api/2.0/mlflow/runs/log-metric", metric);
     await compare("log-batch, 10 metrics (32 clients)", "/api/2.0/mlflow/runs/log-batch", batch);

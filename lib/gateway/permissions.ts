@@ -31,6 +31,18 @@ export type DeleteFloor = "developer" | "maintainer" | "owner";
  * with it; the dashboard renders it and hides the controls it denies.
  */
 export function permissionTable(deleteFloor: DeleteFloor): readonly Permission[] {
+  let table = tables.get(deleteFloor);
+  if (!table) {
+    table = Object.freeze(buildTable(deleteFloor));
+    tables.set(deleteFloor, table);
+  }
+  return table;
+}
+
+// decide() reads the table on every gateway request: build it once per delete floor.
+const tables = new Map<DeleteFloor, readonly Permission[]>();
+
+function buildTable(deleteFloor: DeleteFloor): Permission[] {
   return [
     {
       action: "read",
