@@ -184,6 +184,13 @@ Last run: ${new Date().toISOString().slice(0, 10)}, ${machine}. Everything (MLfl
 Postgres, MinIO, the hub, the load generator) shares this machine, so the hub's CPU comes out
 of MLflow's: read the throughput column with that in mind.
 
+How to read it: the one-client row is the gateway's own cost per request (MLflow is not
+queueing there). With 32 clients MLflow alone saturates both cores; the hub's CPU then comes
+out of MLflow's, and round-to-round variance (±30 % between three runs of this script on the
+same machine) is larger than the gateway's effect, so those throughput ratios are noise around
+100 %, not findings. The artifact rows are a real gap: the hub adds a second copy of every byte
+(MLflow → hub → client) on the same two cores, which costs about a third of the download rate.
+
 ${table}
 `;
   fs.writeFileSync(path.join(REPO_ROOT, "docs", "benchmarks.md"), doc);
