@@ -2,7 +2,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import next from "next";
-import { config, ConfigError } from "@/lib/config";
+import { configOrExit } from "@/lib/config";
 import { logger } from "@/lib/logger";
 import { GATEWAY_ROOT } from "@/lib/gateway/project-path";
 import { collectProcessMetrics, metricsRegistry } from "@/lib/gateway/metrics";
@@ -14,13 +14,7 @@ import { hubGateway } from "@/server/gateway";
  * Next's per-request cost — and /metrics to Prometheus; everything else is Next.
  */
 async function main() {
-  try {
-    config();
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    console.error(e.message);
-    process.exit(1);
-  }
+  configOrExit();
   const dev = process.env.NODE_ENV !== "production";
   const dir = process.env.HUB_DIR ?? process.cwd();
   const port = Number(process.env.PORT ?? 3000);

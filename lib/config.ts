@@ -64,3 +64,17 @@ export function config(): Config {
   cached ??= parseConfig(process.env);
   return cached;
 }
+
+/**
+ * For server start-up: a bad environment stops the process here, with one line
+ * naming the variable, instead of failing later on a request.
+ */
+export function configOrExit(): Config {
+  try {
+    return config();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(e.message);
+    process.exit(1);
+  }
+}
