@@ -25,11 +25,19 @@ export function hubGateway(log: Logger) {
     const cached = sessions.get(key);
     if (cached !== undefined) return cached || undefined;
     let identity: SessionIdentity | false = false;
+    let session: { userId: string; expires: Date } | null;
     try {
-      const session = await db().session.findUnique({ where: { sessionToken }, select: { userId: true, expires: true } });
-      if (session && session.expires > new Date()) identity = { userId: session.userId, token: await gitlabAccessToken(session.userId) };
-    } catch (e) {
-      if (!(e instanceof GitLabTokenError)) throw unavailable("The hub's database");
+      session = await db().session.findUnique({ where: { sessionToken }, select: { userId: true, expires: true } });
+    } catch {
+      throw unavailable("The hub's database");
+    }
+    if (session && session.expires > new Date()) {
+      try {
+        identity = { userId: session.userId, token: await gitlabAccessToken(session.userId) };
+      } catch (e) {
+        // A refused refresh means "sign in again"; anything else is GitLab (or the token store) being unreachable.
+        if (!(e instanceof GitLabTokenError)) throw unavailable("GitLab");
+      }
     }
     sessions.set(key, identity);
     return identity || undefined;
