@@ -11,7 +11,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["{lib,app,components,infra,scripts,prisma}/**/*.test.ts"],
+          include: ["{lib,app,components,infra,scripts,prisma}/**/*.test.{ts,tsx}"],
           environment: "node",
         },
       },

@@ -4,14 +4,13 @@ import type { Logger } from "pino";
 import { gitlabAccessToken } from "@/lib/auth/gitlab-token";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db/client";
-import { createAccessResolver } from "@/lib/gateway/access";
 import { createAuditSink } from "@/lib/gateway/audit";
 import { unavailable } from "@/lib/gateway/errors";
 import { createGateway, type SessionIdentity } from "@/lib/gateway/handler";
-import { accessCache, gitlabCalls } from "@/lib/gateway/metrics";
 import { matchRoute } from "@/lib/gateway/routes";
 import { createWorkspaceEnsurer } from "@/lib/gateway/workspaces";
 import { GitLabTokenError } from "@/lib/gitlab/oauth";
+import { sharedAccessResolver } from "@/server/access";
 
 /** The gateway wired to this hub's configuration, database and GitLab. */
 export function hubGateway(log: Logger) {
@@ -52,18 +51,11 @@ export function hubGateway(log: Logger) {
     mlflowUrl: c.MLFLOW_URL,
     deleteFloor: c.DELETE_MIN_ACCESS_LEVEL,
     matchRoute,
-    access: createAccessResolver({
-      gitlabUrl: c.GITLAB_URL,
-      serviceToken: c.GITLAB_SERVICE_TOKEN,
-      mandatoryTopics: c.MANDATORY_TOPICS,
-      ttlSeconds: c.PROJECT_CACHE_TIMEOUT,
-      onGitLabCall: (endpoint, status) => gitlabCalls.labels(endpoint, String(status)).inc(),
-      onCache: (hit) => accessCache.labels(hit ? "hit" : "miss").inc(),
-    }),
+    access: sharedAccessResolver(),
     resolveSession,
     ensureWorkspace: createWorkspaceEnsurer(c.MLFLOW_URL).ensure,
     audit,
     log,
-    signInUrl: (returnTo) => `/api/auth/signin?callbackUrl=${encodeURIComponent(returnTo)}`,
+    signInUrl: (returnTo) => `/signin?callbackUrl=${encodeURIComponent(returnTo)}`,
   });
 }

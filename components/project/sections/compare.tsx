@@ -1,0 +1,5 @@
+"use client";
+
+export function CompareSection({ rest }: { rest: string[] }) {
+  return <p className="empty">compare {rest.join("/")}</p>;
+}

@@ -1,0 +1,28 @@
+import { config } from "@/lib/config";
+import { createAccessResolver, type AccessResolver } from "@/lib/gateway/access";
+import { accessCache, gitlabCalls } from "@/lib/gateway/metrics";
+
+const KEY = Symbol.for("mlflow-hub.access-resolver");
+type Holder = { [KEY]?: AccessResolver };
+
+/**
+ * The one access resolver of this process. The gateway (bundled into the hub
+ * server) and the dashboard (bundled by Next) are separate module instances, so
+ * the instance lives on globalThis: both share one cache and so ask GitLab at
+ * most once per token, project and TTL between them.
+ */
+export function sharedAccessResolver(): AccessResolver {
+  const holder = globalThis as Holder;
+  if (!holder[KEY]) {
+    const c = config();
+    holder[KEY] = createAccessResolver({
+      gitlabUrl: c.GITLAB_URL,
+      serviceToken: c.GITLAB_SERVICE_TOKEN,
+      mandatoryTopics: c.MANDATORY_TOPICS,
+      ttlSeconds: c.PROJECT_CACHE_TIMEOUT,
+      onGitLabCall: (endpoint, status) => gitlabCalls.labels(endpoint, String(status)).inc(),
+      onCache: (hit) => accessCache.labels(hit ? "hit" : "miss").inc(),
+    });
+  }
+  return holder[KEY];
+}
