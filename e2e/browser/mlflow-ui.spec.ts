@@ -36,7 +36,8 @@ test("the stock MLflow UI at a project's tracking URI shows that project's exper
 
 test("a browser without a hub session is sent to sign in instead of the MLflow UI", async ({ page }) => {
   await page.goto("/mlflow/ml-team/flood-detection/tracking/");
-  await expect(page).toHaveURL(/\/api\/auth\/signin\?callbackUrl=/);
+  await expect(page).toHaveURL(/\/signin\?callbackUrl=/);
+  await expect(page.getByRole("button", { name: "Sign in with GitLab" })).toBeVisible();
 });
 
 test("an outsider opening a private project's tracking URI learns nothing about it", async ({ page }) => {
