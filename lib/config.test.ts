@@ -87,6 +87,12 @@ describe("config", () => {
     expect(errorOf({ ...valid, PROJECT_CACHE_TIMEOUT: "soon" })).toContain("PROJECT_CACHE_TIMEOUT");
   });
 
+  it("reads HUB_ADMINS as lower-case GitLab usernames and refuses anything else", () => {
+    expect(parseConfig(valid).HUB_ADMINS).toEqual([]);
+    expect(parseConfig({ ...valid, HUB_ADMINS: " Maya, @bob ,," }).HUB_ADMINS).toEqual(["maya", "bob"]);
+    expect(errorOf({ ...valid, HUB_ADMINS: "maya;bob" })).toMatch(/HUB_ADMINS must be GitLab usernames separated by commas/);
+  });
+
   it("lists every bad variable at once", () => {
     const message = errorOf({ ...valid, S3_BUCKET: "Not_A_Bucket", MLFLOW_URL: undefined });
     expect(message).toContain("S3_BUCKET");

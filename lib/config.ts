@@ -48,6 +48,13 @@ export class ConfigError extends Error {
 /** Parses the environment; the error is one line naming every bad variable. */
 export function parseConfig(source: Record<string, string | undefined>): Config {
   const result = configSchema.safeParse(source);
+  HUB_ADMINS: env(
+    z
+      .string()
+      .default("")
+      .transform((v) => v.split(",").map((u) => u.trim().replace(/^@/, "").toLowerCase()).filter(Boolean))
+      .refine((names) => names.every((u) => /^[a-z0-9_.-]+$/.test(u)), "must be GitLab usernames separated by commas, e.g. alice,bob"),
+  ),
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => {
     const name = String(i.path[0] ?? "?");

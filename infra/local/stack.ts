@@ -60,6 +60,9 @@ export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrl
     GITLAB_SERVICE_TOKEN: process.env.GITLAB_SERVICE_TOKEN ?? DEMO_SERVICE_TOKEN,
     // The gateway's policy settings pass through from the launcher's environment (defaults otherwise).
     ...Object.fromEntries(
+    // The demo world's Maintainer administers the hub too (besides GitLab's admin, root), so the
+    // admin pages can be tried by someone GitLab does not call an admin.
+    HUB_ADMINS: process.env.HUB_ADMINS ?? "maya",
       (["PROJECT_CACHE_TIMEOUT", "DELETE_MIN_ACCESS_LEVEL", "MANDATORY_TOPICS"] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
     ),
   };
