@@ -87,6 +87,21 @@ describe("config", () => {
     expect(errorOf({ ...valid, PROJECT_CACHE_TIMEOUT: "soon" })).toContain("PROJECT_CACHE_TIMEOUT");
   });
 
+  it("garbage-collects weekly what was deleted over 30 days ago unless told otherwise", () => {
+    const c = parseConfig(valid);
+    expect(c.MLFLOW_GC_SCHEDULE).toBe("0 3 * * 0");
+    expect(c.MLFLOW_GC_OLDER_THAN).toBe("30d");
+    expect(c.MLFLOW_DATABASE_URL).toBeUndefined();
+    expect(parseConfig({ ...valid, MLFLOW_GC_OLDER_THAN: "1d12h", MLFLOW_GC_SCHEDULE: "*/15 1-5 * * 1,3" })).toMatchObject({ MLFLOW_GC_OLDER_THAN: "1d12h", MLFLOW_GC_SCHEDULE: "*/15 1-5 * * 1,3" });
+  });
+
+  it("refuses a GC age mlflow gc would not parse and a schedule that is not five cron fields", () => {
+    expect(errorOf({ ...valid, MLFLOW_GC_OLDER_THAN: "30 days" })).toMatch(/MLFLOW_GC_OLDER_THAN must be a duration such as 30d/);
+    expect(errorOf({ ...valid, MLFLOW_GC_OLDER_THAN: "d" })).toContain("MLFLOW_GC_OLDER_THAN");
+    expect(errorOf({ ...valid, MLFLOW_GC_SCHEDULE: "weekly" })).toMatch(/MLFLOW_GC_SCHEDULE must be a cron schedule of five fields/);
+    expect(errorOf({ ...valid, MLFLOW_DATABASE_URL: "mysql://mlflow@db/mlflow" })).toContain("MLFLOW_DATABASE_URL must be a postgresql:// URL");
+  });
+
   it("reads HUB_ADMINS as lower-case GitLab usernames and refuses anything else", () => {
     expect(parseConfig(valid).HUB_ADMINS).toEqual([]);
     expect(parseConfig({ ...valid, HUB_ADMINS: " Maya, @bob ,," }).HUB_ADMINS).toEqual(["maya", "bob"]);

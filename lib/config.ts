@@ -3,6 +3,9 @@ import { z } from "zod";
 /** Empty strings in an env file mean "not set": treat them as missing so defaults and "required" work. */
 const env = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema);
 
+/** MLflow's `--older-than` format (`mlflow gc --help`): days, hours, minutes, seconds, e.g. 30d, 1d12h, 90s. */
+export const OLDER_THAN = /^(?=.)(\d+(\.\d+)?d)?(\d+(\.\d+)?h)?(\d+(\.\d+)?m)?(\d+(\.\d+)?s)?$/;
+
 const url = (what: string) => z.url({ protocol: /^https?$/, error: `must be an http(s) URL (${what})` });
 
 /**
@@ -18,6 +21,15 @@ export const configSchema = z.object({
   GITLAB_CLIENT_SECRET: env(z.string({ error: "is required (the GitLab application's secret)" }).min(1)),
   GITLAB_SERVICE_TOKEN: env(z.string().min(1).optional()),
   MLFLOW_URL: env(url("the internal MLflow server, e.g. http://mlflow:5000")).transform((u) => u.replace(/\/+$/, "")),
+  MLFLOW_DATABASE_URL: env(z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL (MLflow's database)").optional()),
+  MLFLOW_GC_SCHEDULE: env(
+    z
+      .string()
+      .trim()
+      .regex(/^([\d*,/-]+\s+){4}[\d*,/-]+$/, "must be a cron schedule of five fields, e.g. 0 3 * * 0 (Sundays at 03:00)")
+      .default("0 3 * * 0"),
+  ),
+  MLFLOW_GC_OLDER_THAN: env(z.string().regex(OLDER_THAN, "must be a duration such as 30d, 1d12h or 90s").default("30d")),
   S3_ENDPOINT: env(url("the S3/MinIO endpoint, e.g. http://minio:9000")).transform((u) => u.replace(/\/+$/, "")),
   S3_ACCESS_KEY: env(z.string({ error: "is required" }).min(1)),
   S3_SECRET_KEY: env(z.string({ error: "is required" }).min(1)),
@@ -36,6 +48,13 @@ export const configSchema = z.object({
       .default("")
       .transform((v) => v.split(",").map((t) => t.trim()).filter(Boolean)),
   ),
+  HUB_ADMINS: env(
+    z
+      .string()
+      .default("")
+      .transform((v) => v.split(",").map((u) => u.trim().replace(/^@/, "").toLowerCase()).filter(Boolean))
+      .refine((names) => names.every((u) => /^[a-z0-9_.-]+$/.test(u)), "must be GitLab usernames separated by commas, e.g. alice,bob"),
+  ),
   LOG_LEVEL: env(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
 });
 
@@ -48,13 +67,6 @@ export class ConfigError extends Error {
 /** Parses the environment; the error is one line naming every bad variable. */
 export function parseConfig(source: Record<string, string | undefined>): Config {
   const result = configSchema.safeParse(source);
-  HUB_ADMINS: env(
-    z
-      .string()
-      .default("")
-      .transform((v) => v.split(",").map((u) => u.trim().replace(/^@/, "").toLowerCase()).filter(Boolean))
-      .refine((names) => names.every((u) => /^[a-z0-9_.-]+$/.test(u)), "must be GitLab usernames separated by commas, e.g. alice,bob"),
-  ),
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => {
     const name = String(i.path[0] ?? "?");

@@ -68,7 +68,7 @@ describe("docker-compose.yml and the Compose Specification", () => {
 
 describe("networks", () => {
   it("keeps MLflow, Postgres and MinIO on the internal network only, without published ports", () => {
-    for (const name of ["mlflow", "postgres", "minio", "minio-bucket", "migrate"]) {
+    for (const name of ["mlflow", "mlflow-gc", "postgres", "minio", "minio-bucket", "migrate"]) {
       expect(networksOf(services[name]), name).toEqual(["internal"]);
       expect(services[name].ports, name).toBeUndefined();
     }

@@ -2,6 +2,7 @@
 // must run the same servers the same way, or the tests prove nothing about a server.
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../lib/config.ts";
+import { gcWorkerEnv } from "../local/gc.ts";
 import { mlflowBackendStoreUri, mlflowServerArgs, mlflowServerEnv } from "../local/mlflow.ts";
 import { portsWithOffset } from "../local/ports.ts";
 import { postgresUrls } from "../local/postgres.ts";
@@ -50,6 +51,11 @@ describe("the local stack and the compose file", () => {
     const local = mlflowServerEnv({ s3Endpoint: "http://s3", s3AccessKey: "k", s3SecretKey: "s", s3Region: "r" });
     expect(Object.keys(services.mlflow.environment!).sort()).toEqual(Object.keys(local).sort());
     expect(services.mlflow.environment).toMatchObject({ MLFLOW_DISABLE_TELEMETRY: local.MLFLOW_DISABLE_TELEMETRY, DO_NOT_TRACK: local.DO_NOT_TRACK });
+  });
+
+  it("give the garbage collector the same environment variables", () => {
+    const local = gcWorkerEnv({ hubDatabaseUrl: db.hub, mlflowDatabaseUrl: db.mlflow, mlflowUrl: "http://m", schedule: "0 3 * * 0", olderThan: "30d" });
+    expect(Object.keys(services["mlflow-gc"].environment!).sort()).toEqual(Object.keys(local).sort());
   });
 
   it("give the hub every variable the local stack gives it, and besides only ones it may go without", () => {

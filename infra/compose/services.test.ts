@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
+import { parseConfig } from "../../lib/config.ts";
 import { readConfig as readStandInConfig } from "../gitlab-dev/config.ts";
 import { filledExampleEnv, interpolateTree, loadCompose, networksOf, readRepoFile, referencedVariables, REPO_ROOT } from "./compose-file.ts";
 import { keyword, readStages, stageNamed, words } from "./dockerfile.ts";
@@ -94,6 +95,43 @@ describe("MLflow", () => {
   it("reads the bucket through the endpoint and keys the hub uses", () => {
     const hub = services.hub.environment!;
     expect(services.mlflow.environment).toMatchObject({ MLFLOW_S3_ENDPOINT_URL: hub.S3_ENDPOINT, AWS_ACCESS_KEY_ID: hub.S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: hub.S3_SECRET_KEY, AWS_DEFAULT_REGION: hub.S3_REGION });
+  });
+});
+
+describe("the garbage collector (mlflow-gc)", () => {
+  const gc = services["mlflow-gc"];
+  const hub = services.hub.environment!;
+
+  it("runs gc_worker.py from the MLflow server's own image", () => {
+    expect(gc.build).toEqual(services.mlflow.build);
+    const copied = readRepoFile("infra/mlflow/Dockerfile").match(/^COPY gc_worker\.py (\S+)$/m)?.[1];
+    expect(gc.entrypoint).toEqual(["python", copied]);
+    expect(gc.healthcheck?.test).toEqual(["CMD", "python", copied, "--check"]);
+  });
+
+  it("starts after the hub's migrations (it writes gc_runs) and a healthy MLflow (its artifact proxy deletes the artifacts)", () => {
+    expect(gc.depends_on).toEqual({ migrate: { condition: "service_completed_successfully" }, mlflow: { condition: "service_healthy" } });
+    expect(gc.environment!.MLFLOW_TRACKING_URI).toBe(hub.MLFLOW_URL);
+  });
+
+  it("reaches the same databases as the hub, MLflow's as MLflow's own role", () => {
+    expect(gc.environment!.DATABASE_URL).toBe(hub.DATABASE_URL);
+    expect(gc.environment!.MLFLOW_DATABASE_URL).toBe(hub.MLFLOW_DATABASE_URL);
+    const backend = new URL(option(services.mlflow.command!, "--backend-store-uri"));
+    const reader = new URL(hub.MLFLOW_DATABASE_URL);
+    expect([reader.username, reader.password, reader.host, reader.pathname]).toEqual([backend.username, backend.password, backend.host, backend.pathname]);
+  });
+
+  it("collects on the schedule and age the hub shows, with the hub's defaults when .env leaves them empty", () => {
+    for (const [given, expected] of [
+      [{ MLFLOW_GC_SCHEDULE: "", MLFLOW_GC_OLDER_THAN: "" }, ["0 3 * * 0", "30d"]],
+      [{ MLFLOW_GC_SCHEDULE: "30 1 * * *", MLFLOW_GC_OLDER_THAN: "7d" }, ["30 1 * * *", "7d"]],
+    ] as const) {
+      const s = interpolateTree(compose, filledExampleEnv(given)).services;
+      const shown = parseConfig(s.hub.environment!);
+      expect([s["mlflow-gc"].environment!.MLFLOW_GC_SCHEDULE, s["mlflow-gc"].environment!.MLFLOW_GC_OLDER_THAN]).toEqual(expected);
+      expect([shown.MLFLOW_GC_SCHEDULE, shown.MLFLOW_GC_OLDER_THAN]).toEqual(expected);
+    }
   });
 });
 

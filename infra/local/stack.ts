@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { gcWorkerEnv, startGcWorker } from "./gc.ts";
 import { startGitLabStandIn, DEMO_FIXTURE } from "./gitlab.ts";
 import { ensureHubBuild, startHub, type HubMode } from "./hub.ts";
 import { startMinio } from "./minio.ts";
@@ -50,6 +51,7 @@ export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrl
     GITLAB_CLIENT_ID: o.secrets.gitlabClientId,
     GITLAB_CLIENT_SECRET: o.secrets.gitlabClientSecret,
     MLFLOW_URL: `http://127.0.0.1:${o.ports.mlflow}`,
+    MLFLOW_DATABASE_URL: o.db.mlflow,
     S3_ENDPOINT: `http://127.0.0.1:${o.ports.minio}`,
     S3_ACCESS_KEY: o.secrets.s3AccessKey,
     S3_SECRET_KEY: o.secrets.s3SecretKey,
@@ -58,12 +60,12 @@ export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrl
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
     // The demo world's read_api token of `root` (infra/gitlab-dev/README.md): lets CI job tokens work locally.
     GITLAB_SERVICE_TOKEN: process.env.GITLAB_SERVICE_TOKEN ?? DEMO_SERVICE_TOKEN,
-    // The gateway's policy settings pass through from the launcher's environment (defaults otherwise).
-    ...Object.fromEntries(
     // The demo world's Maintainer administers the hub too (besides GitLab's admin, root), so the
     // admin pages can be tried by someone GitLab does not call an admin.
     HUB_ADMINS: process.env.HUB_ADMINS ?? "maya",
-      (["PROJECT_CACHE_TIMEOUT", "DELETE_MIN_ACCESS_LEVEL", "MANDATORY_TOPICS"] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+    // The gateway's policy settings pass through from the launcher's environment (defaults otherwise).
+    ...Object.fromEntries(
+      (["PROJECT_CACHE_TIMEOUT", "DELETE_MIN_ACCESS_LEVEL", "MANDATORY_TOPICS", "MLFLOW_GC_SCHEDULE", "MLFLOW_GC_OLDER_THAN"] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
     ),
   };
 }
@@ -115,7 +117,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const hubUrl = env.AUTH_URL;
   const gitlabUrl = env.GITLAB_URL;
   const s3Endpoint = env.S3_ENDPOINT;
-  const testEnv = { POSTGRES_ADMIN_URL: db.admin, MLFLOW_DATABASE_URL: db.mlflow, LOCAL_STATE_DIR: dir };
+  const testEnv = { POSTGRES_ADMIN_URL: db.admin, LOCAL_STATE_DIR: dir };
 
   const services: Service[] = [];
   const record = () => {
@@ -168,6 +170,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       await stop();
       throw e;
     }
+    // After the migrations: the worker records its runs in the hub's gc_runs table.
+    const gcEnv = gcWorkerEnv({
+      hubDatabaseUrl: db.hub,
+      mlflowDatabaseUrl: db.mlflow,
+      mlflowUrl: env.MLFLOW_URL,
+      schedule: process.env.MLFLOW_GC_SCHEDULE ?? "0 3 * * 0",
+      olderThan: process.env.MLFLOW_GC_OLDER_THAN ?? "30d",
+    });
+    await step("mlflow-gc", () => startGcWorker({ logDir, stateDir: dir, env: gcEnv }));
     await step("hub", () => startHub({ logDir, port: ports.hub, mode: opts.hub as HubMode, env }));
   }
   const allEnv = { ...env, ...testEnv };
