@@ -1,5 +1,8 @@
 "use client";
 
-export function CompareSection({ rest }: { rest: string[] }) {
-  return <p className="empty">compare {rest.join("/")}</p>;
+import { CompareRuns } from "@/components/runs/compare-runs";
+
+/** /compare?runs=a,b,c */
+export function CompareSection() {
+  return <CompareRuns />;
 }
