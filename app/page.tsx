@@ -1,77 +1,75 @@
+import Link from "next/link";
 import { auth } from "@/auth";
-import { HealthTable } from "@/components/health-table";
-import { gitlabAccessToken } from "@/lib/auth/gitlab-token";
-import { currentGitLabUser, type GitLabUser } from "@/lib/gitlab/api";
-import { checkDependencies } from "@/lib/health";
-import { signInWithGitLab, signOutOfHub } from "./actions";
+import { ProjectList } from "@/components/projects/project-list";
+import { SiteHeader } from "@/components/site-header";
+import { Unavailable } from "@/components/unavailable";
+import { listHref, parseListParams } from "@/lib/dashboard/project-list";
+import { currentGitLabUser, GitLabApiError, type GitLabUser } from "@/lib/gitlab/api";
+import { listViewerProjects } from "@/server/dashboard/projects";
+import { DashboardUnavailable, requireViewer } from "@/server/dashboard/viewer";
+import { signInWithGitLab } from "./actions";
 
 export const dynamic = "force-dynamic";
 
-async function gitlabIdentity(userId: string): Promise<GitLabUser | { error: string }> {
+function Landing() {
+  return (
+    <main>
+      <section className="card">
+        <h1>MLflow Hub</h1>
+        <p className="lead">A private MLflow for every GitLab project, with access following your GitLab role.</p>
+        <form action={signInWithGitLab}>
+          <button className="primary" type="submit">
+            Sign in with GitLab
+          </button>
+        </form>
+      </section>
+    </main>
+  );
+}
+
+async function gitlabIdentity(token: string): Promise<GitLabUser | { error: string; rejected: boolean }> {
   try {
-    return await currentGitLabUser(await gitlabAccessToken(userId));
+    return await currentGitLabUser(token);
   } catch (e) {
-    return { error: (e as Error).message };
+    return { error: (e as Error).message, rejected: e instanceof GitLabApiError && e.status === 401 };
   }
 }
 
-export default async function Home() {
+/** Signed out: the way in. Signed in: who you are and your projects. */
+export default async function Home({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const session = await auth();
-  if (!session?.user) {
-    return (
-      <main>
-        <section className="card">
-          <h1>MLflow Hub</h1>
-          <p className="lead">A private MLflow for every GitLab project, with access following your GitLab role.</p>
-          <form action={signInWithGitLab}>
-            <button className="primary" type="submit">
-              Sign in with GitLab
-            </button>
-          </form>
-        </section>
-      </main>
-    );
+  if (!session?.user) return <Landing />;
+  const params = parseListParams(await searchParams);
+  let viewer;
+  try {
+    viewer = await requireViewer(listHref(params));
+  } catch (e) {
+    if (e instanceof DashboardUnavailable) return <Unavailable what={e.message} />;
+    throw e;
   }
-
-  const [identity, dependencies] = await Promise.all([gitlabIdentity(session.user.id), checkDependencies()]);
+  const [identity, listing] = await Promise.all([gitlabIdentity(viewer.token), listViewerProjects(viewer, params)]);
+  const rejected = ("error" in identity && identity.rejected) || listing.kind === "rejected";
   return (
     <>
-      <header className="top">
-        <span className="brand">MLflow Hub</span>
-        <form action={signOutOfHub}>
-          <button type="submit">Sign out</button>
-        </form>
-      </header>
-      <main>
-        <section className="card" aria-labelledby="you">
-          <h2 id="you">Signed in</h2>
-          <div className="who">
-            {session.user.image ? <img src={session.user.image} alt="" /> : null}
-            <div>
-              <div>
-                Signed in as <strong data-testid="user-name">{session.user.name}</strong>
-                {"username" in identity ? <span data-testid="gitlab-username"> (@{identity.username})</span> : null}
-              </div>
-              {session.user.email ? <div className="lead">{session.user.email}</div> : null}
-            </div>
-          </div>
-          {"error" in identity ? (
-            <p className="notice" role="alert">
-              GitLab did not accept your session ({identity.error}). Sign out and sign in again.
-            </p>
-          ) : (
-            <dl className="facts">
-              <dt>GitLab user</dt>
-              <dd>
-                <a href={identity.web_url}>@{identity.username}</a> (id {identity.id}){identity.is_admin ? ", instance administrator" : ""}
-              </dd>
-            </dl>
-          )}
-        </section>
-        <section className="card" aria-labelledby="health">
-          <h2 id="health">Health</h2>
-          <HealthTable dependencies={dependencies} />
-        </section>
+      <SiteHeader user={viewer} />
+      <main className="wide">
+        <p className="identity">
+          Signed in as <strong data-testid="user-name">{viewer.name}</strong>
+          {"username" in identity ? <span data-testid="gitlab-username"> (@{identity.username})</span> : null}
+          <span aria-hidden="true"> · </span>
+          <Link href="/status">Hub status</Link>
+        </p>
+        {rejected ? (
+          <p className="notice" role="alert">
+            GitLab did not accept your session ({"error" in identity ? identity.error : "GitLab answered 401"}). Sign out and sign in again.
+          </p>
+        ) : listing.kind === "unavailable" ? (
+          <p className="notice" role="alert" data-testid="unavailable">
+            {listing.what} Try again in a moment.
+          </p>
+        ) : listing.kind === "ok" ? (
+          <ProjectList rows={listing.rows} pagination={listing.pagination} params={params} />
+        ) : null}
       </main>
     </>
   );

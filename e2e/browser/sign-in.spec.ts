@@ -19,13 +19,19 @@ test("a demo user signs in through the GitLab stand-in and sees who they are and
   await page.waitForURL(`${stackEnv("AUTH_URL")}/`);
   await expect(page.getByText("Signed in as")).toBeVisible();
   await expect(page.getByTestId("gitlab-username")).toHaveText(" (@alice)");
+  await expect(page.getByRole("heading", { name: "Projects" })).toBeVisible();
+  await page.screenshot({ path: "e2e/artifacts/screenshots/home-signed-in.png", fullPage: true });
+
+  await page.getByRole("link", { name: "Hub status" }).click();
+  await expect(page).toHaveURL(/\/status$/);
+  await expect(page.getByRole("link", { name: "@alice" })).toBeVisible();
   const rows = page.locator("table[aria-label='Dependency health'] tbody tr");
   await expect(rows).toHaveCount(4);
   for (const name of ["hub database", "MLflow", "MinIO", "GitLab"]) {
     await expect(page.locator(`tr[data-dependency='${name}']`)).toHaveAttribute("data-ok", "true");
   }
   await expect(page.locator("tr[data-dependency='MLflow']")).toContainText("workspaces enabled");
-  await page.screenshot({ path: "e2e/artifacts/screenshots/home-signed-in.png", fullPage: true });
+  await page.screenshot({ path: "e2e/artifacts/screenshots/status.png", fullPage: true });
   expect(await sessionsOf("alice")).toBeGreaterThan(0);
 });
 

@@ -90,6 +90,13 @@ export function mlflowClient(projectId: number, o: MlflowClientOptions = {}) {
     updateVersionDescription: (name: string, version: string, description: string) => call<object>("PATCH", api("/model-versions/update"), { name, version, description }),
     deleteRegisteredModel: (name: string) => call<object>("DELETE", api("/registered-models/delete"), { name }),
     deleteModelVersion: (name: string, version: string) => call<object>("DELETE", api("/model-versions/delete"), { name, version }),
+    getExperimentByName: (name: string) => call<{ experiment: Experiment }>("GET", api("/experiments/get-by-name"), undefined, { experiment_name: name }),
+    /** The MLflow release behind the gateway (plain text, not JSON). */
+    serverVersion: async () => {
+      const res = await doFetch(`${base}/version`, { credentials: "same-origin", headers: o.headers });
+      if (!res.ok) throw new MlflowApiError(res.status, "INTERNAL_ERROR", `MLflow answered ${res.status}.`);
+      return (await res.text()).trim();
+    },
   };
 }
 
