@@ -5,16 +5,11 @@ import { flexRender, getCoreRowModel, useReactTable, type ColumnDef, type RowSel
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import { useMlflow, useProject } from "@/components/project/context";
-import { formatCount } from "@/lib/dashboard/format";
 import { projectHref } from "@/lib/dashboard/project-url";
-import { compareHref } from "@/lib/dashboard/runs-compare";
 import {
-  COMPARE_MAX,
-  COMPARE_MIN,
   FIRST_PAGE,
   FIXED_COLUMNS,
   PAGE_SIZES,
-  canCompare,
   columnKeys,
   currentToken,
   nextPage,
@@ -30,6 +25,7 @@ import {
 import { MlflowApiError } from "@/lib/mlflow-api/client";
 import type { Run } from "@/lib/mlflow-api/types";
 import { ColumnPicker } from "./column-picker";
+import { CompareBar } from "./compare-bar";
 import { Pager } from "./pager";
 import { QueryError } from "./query-error";
 import { RunCell } from "./run-cell";
@@ -198,28 +194,6 @@ export function RunsTable({ experimentId }: { experimentId: string }) {
           onPrevious={() => setPages(previousPage(pages))}
           onNext={() => query.data?.next_page_token && setPages(nextPage(pages, query.data.next_page_token))}
         />
-      ) : null}
-    </div>
-  );
-}
-
-/** How many runs are selected, and the way to compare them once there are 2 to 10. */
-function CompareBar({ projectPath, selected, onClear }: { projectPath: string; selected: string[]; onClear: () => void }) {
-  const n = selected.length;
-  return (
-    <div className="compare-bar" aria-live="polite">
-      <span className="muted">{n ? `${formatCount(n)} selected` : `Select ${COMPARE_MIN}–${COMPARE_MAX} runs to compare`}</span>
-      {canCompare(n) ? (
-        <Link className="button primary" href={compareHref(projectPath, selected)}>
-          Compare {n} runs
-        </Link>
-      ) : n > COMPARE_MAX ? (
-        <span className="error-inline small">At most {COMPARE_MAX}.</span>
-      ) : null}
-      {n ? (
-        <button type="button" onClick={onClear}>
-          Clear selection
-        </button>
       ) : null}
     </div>
   );
