@@ -112,7 +112,7 @@ function ModelRow({ model }: { model: RegisteredModel }) {
       <th scope="row">
         <Link href={projectHref(path, "models", model.name)}>{model.name}</Link>
       </th>
-      <td>
+      <td data-label="Latest">
         <ul className="chips">
           {latestByStage(model).map((v) => (
             <li key={v.version}>
@@ -121,14 +121,14 @@ function ModelRow({ model }: { model: RegisteredModel }) {
           ))}
         </ul>
       </td>
-      <td>
+      <td data-label="Aliases">
         <AliasChips aliases={model.aliases ?? []} />
       </td>
       <td className="wide-only">
         <TagList tags={model.tags} />
       </td>
       <td className="wide-only description-cell">{model.description || <span className="muted">—</span>}</td>
-      <td className="nowrap">
+      <td className="nowrap" data-label="Updated">
         <RelativeTime ms={model.last_updated_timestamp} />
       </td>
     </tr>
