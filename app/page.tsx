@@ -68,7 +68,7 @@ export default async function Home({ searchParams }: { searchParams: Promise<Rec
             {listing.what} Try again in a moment.
           </p>
         ) : listing.kind === "ok" ? (
-          <ProjectList rows={listing.rows} pagination={listing.pagination} params={params} />
+          <ProjectList rows={listing.rows} hidden={listing.hidden} pagination={listing.pagination} params={params} />
         ) : null}
       </main>
     </>

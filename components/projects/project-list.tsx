@@ -38,13 +38,13 @@ function EmptyList({ params }: { params: ProjectListParams }) {
 }
 
 /** The viewer's projects: one row each, with role, visibility and counts read through the gateway. */
-export function ProjectList({ rows, pagination, params }: { rows: ProjectRow[]; pagination: Pagination; params: ProjectListParams }) {
+export function ProjectList({ rows, hidden, pagination, params }: { rows: ProjectRow[]; hidden: number; pagination: Pagination; params: ProjectListParams }) {
   return (
     <section className="card" aria-labelledby="projects-title">
       <h1 id="projects-title">Projects</h1>
       <ProjectFilters params={params} />
       {rows.length === 0 ? (
-        <EmptyList params={params} />
+        hidden === 0 ? <EmptyList params={params} /> : null
       ) : (
         <ul className="project-list" aria-label="Your projects">
           {rows.map((p) => (
@@ -72,7 +72,13 @@ export function ProjectList({ rows, pagination, params }: { rows: ProjectRow[]; 
           ))}
         </ul>
       )}
-      <ProjectPager params={params} pagination={pagination} shown={rows.length} />
+      {hidden ? (
+        <p className="muted" data-testid="hidden-projects">
+          {hidden === 1 ? "1 project" : `${hidden} projects`} on this page GitLab lists for you have no MLflow you can read here.
+        </p>
+      ) : null}
+      {/* GitLab's totals count the hidden rows too: show the range only when they add up. */}
+      <ProjectPager params={params} pagination={hidden ? { ...pagination, total: undefined } : pagination} shown={rows.length} />
     </section>
   );
 }

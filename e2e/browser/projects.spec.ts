@@ -91,6 +91,14 @@ test("an outsider sees no private ml-team project, and opening one is not found"
   await expect(page.getByTestId("not-found")).toBeVisible();
 });
 
+test("a GitLab administrator is not shown private projects the gateway would not open for them", async ({ page }) => {
+  // GitLab lists every project to an administrator; without a role, a private one has no MLflow for them.
+  await signInAs(page, "root");
+  await page.goto("/?all=1");
+  await expect(page.getByTestId("hidden-projects")).toContainText("4 projects");
+  expect(await listedPaths(page)).toEqual(["ml-team/internal-baselines", "open-science/public-models"]);
+});
+
 test("a project's row counts its experiments, runs and registered models through the gateway", async ({ page }) => {
   await seed(NOTES, 105, uniqueSuffix());
   const expected = await expectedCounts(NOTES);

@@ -52,6 +52,8 @@ test("a wrong password shows the stand-in's error and creates no session", async
 test("an expired GitLab access token is refreshed on the next page view, and the old one stops working", async ({ page }) => {
   await signIn(page, "bob", DEMO_PASSWORD);
   await expect(page.getByTestId("gitlab-username")).toHaveText(" (@bob)");
+  // The project counts call the gateway, which refreshes tokens too: let them finish so this page view is the one that refreshes.
+  await expect(page.locator("[aria-busy='true']")).toHaveCount(0);
   const [account] = await hubQuery<{ id: string; access_token: string }>(
     "select a.id, a.access_token from accounts a join users u on u.id = a.user_id where u.email like 'bob@%' and a.provider = 'gitlab'",
   );

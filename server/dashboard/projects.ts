@@ -19,7 +19,8 @@ export interface ProjectRow {
 }
 
 export type ProjectListing =
-  | { kind: "ok"; rows: ProjectRow[]; pagination: Pagination }
+  /** `hidden`: rows of this GitLab page the viewer cannot read through the gateway (GitLab's totals still count them). */
+  | { kind: "ok"; rows: ProjectRow[]; hidden: number; pagination: Pagination }
   /** GitLab refused the viewer's token (revoked grant): signing in again fixes it. */
   | { kind: "rejected" }
   | { kind: "unavailable"; what: string };
@@ -82,5 +83,6 @@ export async function listViewerProjects(viewer: Viewer, params: ProjectListPara
       };
     }),
   );
-  return { kind: "ok", rows: rows.filter((r): r is ProjectRow => r !== undefined), pagination: readPagination(list.headers, params) };
+  const readable = rows.filter((r): r is ProjectRow => r !== undefined);
+  return { kind: "ok", rows: readable, hidden: rows.length - readable.length, pagination: readPagination(list.headers, params) };
 }
