@@ -17,6 +17,13 @@ export function RoleBadge({ role }: { role: string }) {
 }
 
 function EmptyList({ params }: { params: ProjectListParams }) {
+  if (params.page > 1) {
+    return (
+      <p className="empty">
+        Nothing on page {params.page}. <Link href={listHref({ ...params, page: 1 })}>Back to the first page</Link>
+      </p>
+    );
+  }
   if (params.q) {
     return (
       <p className="empty">

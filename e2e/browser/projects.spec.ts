@@ -76,6 +76,16 @@ test("searching narrows the list, and the search lives in a linkable URL", async
   await expect(page.getByText(/No project matches/)).toBeVisible();
 });
 
+test("pages follow GitLab's pagination headers and live in the URL", async ({ page }) => {
+  await signInAs(page, "bob");
+  await page.goto("/?page=2");
+  await expect(page.getByText("Nothing on page 2.")).toBeVisible();
+  // GitLab's X-Prev-Page on page 2 of a one-page list points back to page 1.
+  await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "← Previous" }).click();
+  await expect(page).toHaveURL(`${stackEnv("AUTH_URL")}/`);
+  await expect(page.locator("li.project-row")).toHaveCount(4);
+});
+
 test("an outsider sees no private ml-team project, and opening one is not found", async ({ page }) => {
   await signInAs(page, "oscar");
   await expect(page.getByText("You are not a member of any project")).toBeVisible();
