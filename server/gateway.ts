@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
-import { gitlabAccessToken } from "@/lib/auth/gitlab-token";
+import { gitlabAccess } from "@/lib/auth/gitlab-token";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db/client";
 import { createAuditSink } from "@/lib/gateway/audit";
@@ -18,7 +18,8 @@ export function hubGateway(log: Logger) {
   const ttlMs = Math.max(1, c.PROJECT_CACHE_TIMEOUT) * 1000;
 
   // A session's token is looked up once per TTL, not on every request the stock UI makes.
-  const sessions = new LRUCache<string, SessionIdentity | false>({ max: 10_000, ttl: Math.min(ttlMs, 30_000) });
+  const sessionTtlMs = Math.min(ttlMs, 30_000);
+  const sessions = new LRUCache<string, SessionIdentity | false>({ max: 10_000, ttl: sessionTtlMs });
   async function resolveSession(sessionToken: string): Promise<SessionIdentity | undefined> {
     const key = createHash("sha256").update(sessionToken).digest("base64url");
     const cached = sessions.get(key);
@@ -30,15 +31,19 @@ export function hubGateway(log: Logger) {
     } catch {
       throw unavailable("The hub's database");
     }
+    let ttl: number | undefined;
     if (session && session.expires > new Date()) {
       try {
-        identity = { userId: session.userId, token: await gitlabAccessToken(session.userId) };
+        const { token, refreshAt } = await gitlabAccess(session.userId);
+        identity = { userId: session.userId, token };
+        // Once the token is refreshed (by the dashboard or by us) GitLab revokes it: never hold it past that.
+        if (refreshAt !== undefined) ttl = Math.max(1, Math.min(sessionTtlMs, refreshAt - Date.now()));
       } catch (e) {
         // A refused refresh means "sign in again"; anything else is GitLab (or the token store) being unreachable.
         if (!(e instanceof GitLabTokenError)) throw unavailable("GitLab");
       }
     }
-    sessions.set(key, identity);
+    sessions.set(key, identity, ttl === undefined ? undefined : { ttl });
     return identity || undefined;
   }
 

@@ -4,19 +4,35 @@ import { GitLabTokenError, refreshGitLabToken } from "@/lib/gitlab/oauth";
 /** Refresh a minute early so a token never expires between our check and GitLab's. */
 const EARLY_REFRESH_SECONDS = 60;
 
+export interface GitLabAccess {
+  token: string;
+  /** Epoch ms from which the token will be refreshed (and GitLab then revokes it); undefined: it does not expire. */
+  refreshAt?: number;
+}
+
 // GitLab invalidates a refresh token once used: two concurrent refreshes for one
-// account would leave the loser signed out, so they share one in-flight refresh.
-const inFlight = new Map<string, Promise<string>>();
+// account would leave the loser signed out, so they share one in-flight refresh —
+// across the gateway's and Next's module instances too, hence globalThis.
+const IN_FLIGHT = Symbol.for("mlflow-hub.gitlab-token-refreshes");
+const holder = globalThis as { [IN_FLIGHT]?: Map<string, Promise<GitLabAccess>> };
+const inFlight = (holder[IN_FLIGHT] ??= new Map());
+
+const refreshAt = (expiresAt: number | null | undefined) => (expiresAt ? (expiresAt - EARLY_REFRESH_SECONDS) * 1000 : undefined);
 
 /**
  * The signed-in user's GitLab access token, refreshed first when it is about
  * to expire. Throws GitLabTokenError when the user must sign in again.
  */
 export async function gitlabAccessToken(userId: string): Promise<string> {
+  return (await gitlabAccess(userId)).token;
+}
+
+/** The token and when it stops being the current one: whoever caches it must not keep it past then. */
+export async function gitlabAccess(userId: string): Promise<GitLabAccess> {
   const account = await db().account.findFirst({ where: { userId, provider: "gitlab" } });
   if (!account?.access_token) throw new GitLabTokenError("no GitLab account linked to this session");
   const now = Math.floor(Date.now() / 1000);
-  if (!account.expires_at || account.expires_at > now + EARLY_REFRESH_SECONDS) return account.access_token;
+  if (!account.expires_at || account.expires_at > now + EARLY_REFRESH_SECONDS) return { token: account.access_token, refreshAt: refreshAt(account.expires_at) };
   if (!account.refresh_token) throw new GitLabTokenError("the GitLab token expired and cannot be refreshed");
 
   const pending = inFlight.get(account.id);
@@ -24,15 +40,16 @@ export async function gitlabAccessToken(userId: string): Promise<string> {
   const refresh = (async () => {
     const tokens = await refreshGitLabToken(account.refresh_token!);
     const issuedAt = tokens.created_at ?? Math.floor(Date.now() / 1000);
+    const expiresAt = tokens.expires_in ? issuedAt + tokens.expires_in : null;
     await db().account.update({
       where: { id: account.id },
       data: {
         access_token: tokens.access_token,
         refresh_token: tokens.refresh_token ?? account.refresh_token,
-        expires_at: tokens.expires_in ? issuedAt + tokens.expires_in : null,
+        expires_at: expiresAt,
       },
     });
-    return tokens.access_token;
+    return { token: tokens.access_token, refreshAt: refreshAt(expiresAt) };
   })().finally(() => inFlight.delete(account.id));
   inFlight.set(account.id, refresh);
   return refresh;
