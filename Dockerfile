@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # The hub's image (target `hub`) and, from the same build, the `tools` image that
-# applies migrations and runs the GitLab stand-in of the demo profile.
+# applies migrations and runs the GitLab stand-in of the demo profile, and the
+# `ops` image of the mlflow-hub CLI.
 # docker-compose.yml builds both; infra/compose/hub-image.test.ts checks that every
 # COPY source exists.
 
@@ -37,6 +38,20 @@ FROM deps AS tools
 COPY prisma prisma
 COPY infra/gitlab-dev infra/gitlab-dev
 USER node
+
+# The mlflow-hub CLI for the administrator (compose service `ops`, profile ops):
+# the hub's sources it runs with tsx, and pg_dump/pg_restore of Postgres 15
+# (bookworm's client matches the server's major version).
+FROM deps AS ops
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends postgresql-client-15 \
+ && rm -rf /var/lib/apt/lists/*
+COPY tsconfig.json ./
+COPY bin bin
+COPY cli cli
+COPY lib lib
+USER node
+ENTRYPOINT ["node", "bin/mlflow-hub.mjs"]
 
 # Only the standalone server and the node_modules it traced; `npm run build` has
 # already put .next/static beside server.js (scripts/standalone-assets.ts).

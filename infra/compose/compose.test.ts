@@ -125,7 +125,7 @@ describe("health, start order and operations", () => {
 
   it("restarts long-running services unless stopped, and never reruns a one-shot job", () => {
     for (const [name, s] of Object.entries(services)) expect(s.restart, name).toBe(isOneShot(s) ? "no" : "unless-stopped");
-    expect(Object.entries(services).filter(([, s]) => isOneShot(s)).map(([n]) => n).sort()).toEqual(["migrate", "minio-bucket"]);
+    expect(Object.entries(services).filter(([, s]) => isOneShot(s)).map(([n]) => n).sort()).toEqual(["migrate", "minio-bucket", "ops"]);
   });
 
   it("rotates every service's logs", () => {

@@ -5,7 +5,8 @@ import YAML from "yaml";
 import { parseConfig } from "../../lib/config.ts";
 import { readConfig as readStandInConfig } from "../gitlab-dev/config.ts";
 import { filledExampleEnv, interpolateTree, loadCompose, networksOf, readRepoFile, referencedVariables, REPO_ROOT } from "./compose-file.ts";
-import { keyword, readStages, stageNamed, words } from "./dockerfile.ts";
+import { POSTGRES_MAJOR } from "../local/versions.ts";
+import { execForm, keyword, readStages, stageNamed, words } from "./dockerfile.ts";
 
 const compose = loadCompose();
 const env = filledExampleEnv({ ACME_EMAIL: "" });
@@ -132,6 +133,31 @@ describe("the garbage collector (mlflow-gc)", () => {
       expect([s["mlflow-gc"].environment!.MLFLOW_GC_SCHEDULE, s["mlflow-gc"].environment!.MLFLOW_GC_OLDER_THAN]).toEqual(expected);
       expect([shown.MLFLOW_GC_SCHEDULE, shown.MLFLOW_GC_OLDER_THAN]).toEqual(expected);
     }
+  });
+});
+
+describe("the mlflow-hub CLI (ops)", () => {
+  const ops = compose.services.ops;
+  const stage = stageNamed(readStages(readRepoFile("Dockerfile")), "ops");
+  const copied = keyword(stage, "COPY").map((c) => words(c)[0]);
+
+  it("runs the package's bin, only when asked for (profile ops), with the hub's own configuration", () => {
+    const bin = (JSON.parse(readRepoFile("package.json")) as { bin: Record<string, string> }).bin["mlflow-hub"];
+    expect(ops.profiles).toEqual(["ops"]);
+    expect(ops.build).toEqual({ context: ".", target: "ops" });
+    expect(execForm(keyword(stage, "ENTRYPOINT")[0])).toEqual(["node", bin]);
+    expect(ops.environment).toEqual(compose.services.hub.environment);
+  });
+
+  it("has the sources it runs and the Postgres client tools of the stack's major version", () => {
+    expect(copied).toEqual(expect.arrayContaining(["tsconfig.json", "bin", "cli", "lib"]));
+    expect(keyword(stage, "RUN").map((r) => words(r).join(" ")).join(" ")).toContain(`postgresql-client-${POSTGRES_MAJOR}`);
+  });
+
+  it("reaches the internal services and GitLab, and writes backups to the host", () => {
+    expect(networksOf(ops).sort()).toEqual(["edge", "internal"]);
+    expect(Object.keys(ops.depends_on ?? {}).sort()).toEqual(["minio", "postgres"]);
+    expect(ops.volumes).toEqual(["./backups:/backups"]);
   });
 });
 
