@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useProject } from "@/components/project/context";
 import { RelativeTime } from "@/components/ui/time";
 import { formatCount } from "@/lib/dashboard/format";
-import { aliasesByVersion, sortVersions } from "@/lib/dashboard/models-view";
+import { aliasesByVersion, modelVersionsFilter, sortVersions } from "@/lib/dashboard/models-view";
 import { projectHref } from "@/lib/dashboard/project-url";
 import { MlflowApiError } from "@/lib/mlflow-api/client";
 import type { ModelVersion } from "@/lib/mlflow-api/types";
@@ -53,8 +53,9 @@ export function ModelDetail({ name }: { name: string }) {
   }
 
   const m = model.data;
-  // A name MLflow's filter syntax cannot quote: fall back to the latest version per stage.
-  const versions: ModelVersion[] = versionPages.data ? versionPages.data.pages.flatMap((p) => p.model_versions ?? []) : versionPages.isPending && versionPages.fetchStatus === "idle" ? sortVersions(m.latest_versions ?? []) : [];
+  const unquotable = modelVersionsFilter(name) === undefined;
+  // A name MLflow's filter syntax cannot quote cannot be searched: show the latest version per stage instead.
+  const versions: ModelVersion[] = unquotable ? sortVersions(m.latest_versions ?? []) : (versionPages.data?.pages.flatMap((p) => p.model_versions ?? []) ?? []);
   const aliases = aliasesByVersion(m);
 
   return (

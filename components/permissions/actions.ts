@@ -17,7 +17,7 @@ export type MembersAnswer =
 export async function loadProjectMembers(projectId: number): Promise<MembersAnswer> {
   if (!Number.isSafeInteger(projectId) || projectId <= 0) return { kind: "not-found" };
   try {
-    const viewer = await requireViewer(`/projects`);
+    const viewer = await requireViewer("/");
     const found = await loadProject(viewer, projectId);
     if (found.kind === "not-found") return { kind: "not-found" };
     if (found.kind === "unavailable") return { kind: "unavailable", message: found.what };

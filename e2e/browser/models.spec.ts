@@ -220,3 +220,13 @@ test("a model that does not exist in the project says so", async ({ page }) => {
   await page.getByRole("link", { name: "← All models" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Registered models" })).toBeVisible();
 });
+
+test("a model whose name holds spaces and a quote is found by search and opens with all its versions", async ({ page }) => {
+  const model = await seedModel("d3 bob's model", 2);
+  await signIn(page, "carol", modelsUrl());
+  await page.getByLabel("Search by name").fill("bob's model");
+  await page.locator(`tr[data-model="${model.name}"]`).getByRole("link", { name: model.name }).click();
+  await expect(page.getByRole("heading", { level: 1, name: model.name })).toBeVisible();
+  await expect(versionCard(page, "1")).toBeVisible();
+  await expect(versionCard(page, "2")).toBeVisible();
+});
