@@ -1,3 +1,7 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
@@ -5,6 +9,8 @@ import { listObjects } from "@/lib/ops/bucket";
 import { getGcRun, pendingPurge, requestGc, type GcRun } from "@/lib/ops/gc";
 import { closeMlflowDb } from "@/lib/ops/mlflow-db";
 import { db } from "@/lib/db/client";
+import { GC_WORKER } from "../../infra/local/gc.ts";
+import { ensureMlflowVenv } from "../../infra/local/tools.ts";
 import { FLOOD, MLFLOW_URL, must, send, TOKENS, tracking } from "./conformance/hub.ts";
 
 // The garbage collector of the stack scripts/test starts (infra/mlflow/gc_worker.py):
@@ -63,6 +69,27 @@ async function runInMlflow(runId: string) {
 
 const objectExists = async (key: string) => (await listObjects(key)).some((o) => o.name === key);
 
+/** A second worker beside the stack's, with its own schedule; its output and exit code. */
+async function worker(env: Record<string, string>) {
+  const python = path.join(await ensureMlflowVenv(), "bin", "python");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gc-worker-"));
+  const full: Record<string, string | undefined> = {
+    PATH: `${path.dirname(python)}:${process.env.PATH}`,
+    DATABASE_URL: process.env.DATABASE_URL,
+    MLFLOW_DATABASE_URL: mlflowDbUrl(),
+    MLFLOW_TRACKING_URI: process.env.MLFLOW_URL,
+    MLFLOW_GC_HEARTBEAT_FILE: path.join(dir, "alive"),
+    MLFLOW_GC_POLL_SECONDS: "1",
+    ...env,
+  };
+  const child = spawn(python, [GC_WORKER], { env: full as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  return { output: () => output, exited, stop: () => (child.kill("SIGTERM"), exited) };
+}
+
 afterAll(async () => {
   await closeMlflowDb();
   await db().$disconnect();
@@ -117,6 +144,29 @@ describe("garbage collection of deleted runs and experiments", () => {
     expect(done.status).toBe("failed");
     expect(done.error).toContain("Could not parse any time information from 'thirty days'");
     expect(done.finishedAt).not.toBeNull();
+  });
+
+  it("queues and runs a collection by itself when MLFLOW_GC_SCHEDULE says so", async () => {
+    const since = new Date();
+    const w = await worker({ MLFLOW_GC_SCHEDULE: "* * * * *", MLFLOW_GC_OLDER_THAN: "45d" });
+    try {
+      // Every minute: the next whole minute comes within 60 s, the run takes a few seconds more.
+      const deadline = Date.now() + 150_000;
+      let scheduled;
+      while (!scheduled && Date.now() < deadline) {
+        scheduled = await db().gcRun.findFirst({ where: { trigger: "schedule", requestedAt: { gte: since }, status: { in: ["succeeded", "failed"] } } });
+        if (!scheduled) await sleep(1_000);
+      }
+      expect(scheduled, w.output()).toMatchObject({ trigger: "schedule", olderThan: "45d", status: "succeeded" });
+    } finally {
+      await w.stop();
+    }
+  }, 200_000);
+
+  it("refuses to start on a schedule that is not five cron fields, naming the setting", async () => {
+    const w = await worker({ MLFLOW_GC_SCHEDULE: "0 3 * * 8" });
+    expect(await w.exited).not.toBe(0);
+    expect(w.output()).toContain("MLFLOW_GC_SCHEDULE '0 3 * * 8'");
   });
 
   it("refuses to queue a run with an age mlflow gc would not understand", async () => {
