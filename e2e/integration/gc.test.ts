@@ -7,7 +7,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { listObjects } from "@/lib/ops/bucket";
 import { getGcRun, pendingPurge, requestGc, type GcRun } from "@/lib/ops/gc";
-import { closeMlflowDb } from "@/lib/ops/mlflow-db";
+import { closeMlflowDb, mlflowDb } from "@/lib/ops/mlflow-db";
 import { db } from "@/lib/db/client";
 import { GC_WORKER } from "../../infra/local/gc.ts";
 import { ensureMlflowVenv } from "../../infra/local/tools.ts";
@@ -167,6 +167,10 @@ describe("garbage collection of deleted runs and experiments", () => {
     const w = await worker({ MLFLOW_GC_SCHEDULE: "0 3 * * 8" });
     expect(await w.exited).not.toBe(0);
     expect(w.output()).toContain("MLFLOW_GC_SCHEDULE '0 3 * * 8'");
+  });
+
+  it("reads MLflow's database through a connection that cannot write to it", async () => {
+    await expect(mlflowDb().query("update experiments set name = name where false")).rejects.toThrow("read-only transaction");
   });
 
   it("refuses to queue a run with an age mlflow gc would not understand", async () => {
