@@ -185,6 +185,31 @@ test("two runs selected in the table open side by side, with the differing param
   await shoot(page, "compare");
 });
 
+test("the runs table pages through MLflow's page tokens, forward and back, and a larger page size shows more runs", async ({ page }) => {
+  test.setTimeout(120_000);
+  const m = mlflowRest(stackEnv("AUTH_URL"), PROJECT, "glpat-bob-demo");
+  const experimentId = await m.createExperiment(`runs-pages-${suffix} (101)`);
+  const t0 = Date.now() - 3600_000;
+  for (let i = 0; i < 27; i++) await m.createRun(experimentId, `page-run-${String(i).padStart(2, "0")}`, t0 + i * 1000);
+
+  await signInAs(page, stackEnv("AUTH_URL"), "bob", DEMO_PASSWORD);
+  await page.goto(projectUrl("experiments", experimentId));
+  const pager = page.getByRole("navigation", { name: "Run pages" });
+  await expect.poll(() => runNames(page)).toHaveLength(25);
+  expect((await runNames(page))[0]).toBe("page-run-26");
+  await pager.getByRole("button", { name: "Next" }).click();
+  await expect.poll(() => runNames(page)).toEqual(["page-run-01", "page-run-00"]);
+  await expect(pager).toContainText("Page 2");
+  await expect(pager.getByRole("button", { name: "Next" })).toBeDisabled();
+  await pager.getByRole("button", { name: "Previous" }).click();
+  await expect.poll(() => runNames(page).then((n) => [n.length, n[0]])).toEqual([25, "page-run-26"]);
+
+  await page.getByRole("combobox", { name: "Rows per page" }).selectOption("50");
+  await expect.poll(() => runNames(page)).toHaveLength(27);
+  expect(new URL(page.url()).searchParams.get("size")).toBe("50");
+  await expect(pager).toHaveCount(0);
+});
+
 test("a Reporter reads the experiments, the runs table, a run and a comparison", async ({ page }) => {
   test.setTimeout(120_000);
   await signInAs(page, stackEnv("AUTH_URL"), "carol", DEMO_PASSWORD);
