@@ -44,6 +44,18 @@ describe("Traefik", () => {
     expect(http.services.hub.loadBalancer.servers).toEqual([{ url: `http://hub:${hubPort}` }]);
   });
 
+  it("keeps /metrics off the internet: that path from outside is refused, Prometheus scrapes the hub directly", () => {
+    const { http } = traefikRouting(services.traefik.environment!);
+    const metrics = http.routers["hub-metrics"] as { rule: string; middlewares?: string[]; entryPoints: string[] };
+    expect(metrics.rule).toBe(`Host(\`${env.HUB_DOMAIN}\`) && Path(\`/metrics\`)`);
+    expect(metrics.entryPoints).toEqual(http.routers.hub.entryPoints);
+    // Traefik ranks routers by rule length: the /metrics rule must outrank the catch-all host rule.
+    expect(metrics.rule.length).toBeGreaterThan(http.routers.hub.rule.length);
+    const middlewares = http.middlewares as Record<string, { ipAllowList?: { sourceRange: string[] } }>;
+    for (const name of metrics.middlewares ?? []) expect(middlewares[name].ipAllowList?.sourceRange).toEqual(["127.0.0.1/32"]);
+    expect(metrics.middlewares?.length).toBeGreaterThan(0);
+  });
+
   it("takes its certificate from Let's Encrypt when ACME_EMAIL is set, and is self-signed otherwise", () => {
     expect(traefikRouting({ HUB_DOMAIN: "h.example", ACME_EMAIL: "" }).http.routers.hub.tls).toEqual({});
     const withAcme = interpolateTree(compose, filledExampleEnv({ ACME_EMAIL: "ops@example.org" })).services.traefik;
@@ -62,7 +74,9 @@ describe("Traefik", () => {
 
   it("lets multi-GB uploads through: no body-limiting middleware, no read timeout on HTTPS", () => {
     const routing = traefikRouting(services.traefik.environment!);
-    expect(routing.http.middlewares).toBeUndefined();
+    // The hub's router (every upload's path) has no middleware; the only one defined is /metrics' allow-list.
+    expect((routing.http.routers.hub as { middlewares?: string[] }).middlewares).toBeUndefined();
+    for (const m of Object.values((routing.http.middlewares ?? {}) as Record<string, object>)) expect(Object.keys(m)).toEqual(["ipAllowList"]);
     expect(args).toContain("--entryPoints.websecure.transport.respondingTimeouts.readTimeout=0s");
   });
 
