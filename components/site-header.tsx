@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { signOutOfHub } from "@/app/actions";
 
-/** The bar on every signed-in page: where you are, who you are, the way out. */
-export function SiteHeader({ user, children }: { user: { name: string; image?: string }; children?: React.ReactNode }) {
+/** The bar on every signed-in page: where you are, who you are, the way out; `admin` adds the way to /admin. */
+export function SiteHeader({ user, admin = false, children }: { user: { name: string; image?: string }; admin?: boolean; children?: React.ReactNode }) {
   return (
     <header className="top">
       <nav aria-label="Hub" className="crumbs">
@@ -12,6 +12,11 @@ export function SiteHeader({ user, children }: { user: { name: string; image?: s
         {children}
       </nav>
       <div className="who">
+        {admin ? (
+          <Link href="/admin" className="admin-link" data-testid="admin-link">
+            Admin
+          </Link>
+        ) : null}
         {user.image ? <img src={user.image} alt="" width={28} height={28} /> : null}
         <span data-testid="header-user">{user.name}</span>
         <form action={signOutOfHub}>
