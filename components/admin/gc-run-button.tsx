@@ -3,8 +3,11 @@
 import { useActionState } from "react";
 import { runGcNow, type RunGcState } from "@/app/admin/gc/actions";
 
+/** A request nobody claimed after this long means the worker is not running. */
+const UNCLAIMED_MS = 60_000;
+
 /** Asks for a garbage collection now; disabled while one is waiting or running. */
-export function GcRunButton({ active }: { active: boolean }) {
+export function GcRunButton({ active, waitingMs }: { active: boolean; waitingMs?: number }) {
   const [state, action, pending] = useActionState<RunGcState>(runGcNow, {});
   return (
     <form action={action} className="gc-run">
@@ -12,7 +15,7 @@ export function GcRunButton({ active }: { active: boolean }) {
         {pending ? "Requesting…" : "Run now"}
       </button>
       <span id="gc-run-status" role="status" className="muted small">
-        {active ? "A run is in progress; this page follows it." : (state.message ?? "")}
+        {!active ? (state.message ?? "") : waitingMs !== undefined && waitingMs > UNCLAIMED_MS ? "Still waiting for the garbage collector: is the mlflow-gc service running?" : "A run is in progress; this page follows it."}
       </span>
     </form>
   );

@@ -40,6 +40,10 @@ test("an instance admin sees every admin page with the stack's real numbers", as
   test.setTimeout(240_000);
   const id = Date.now().toString(36);
   await signInAs(page, "root");
+  // The header offers the way in on ordinary pages, to admins only.
+  await page.goto("/");
+  await page.getByTestId("admin-link").click();
+  await expect(page).toHaveURL(/\/admin$/);
   const before = await projectRow(page, 101);
 
   // Seed through the gateway as bob (Developer): an experiment, a run with an artifact, a registered model.
@@ -191,6 +195,9 @@ test("a non-admin and a signed-out browser get the not-found page on every admin
   await anonymous.close();
 
   await signInAs(page, "bob");
+  await page.goto("/");
+  await expect(page.getByTestId("header-user")).toBeVisible();
+  await expect(page.getByTestId("admin-link")).toHaveCount(0);
   for (const url of ADMIN_URLS) {
     if (url.endsWith("/export")) {
       const res = await page.request.get(`${url}?outcome=denied`);

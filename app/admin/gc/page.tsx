@@ -27,13 +27,14 @@ export default async function AdminGcPage() {
   const c = config();
   const [runs, pending] = await Promise.all([listGcRuns(20), pendingRows(admin.token)]);
   const active = runs.some((r) => r.status === "requested" || r.status === "running");
+  const waiting = runs.find((r) => r.status === "requested");
   const last = runs.find((r) => r.status === "succeeded" || r.status === "failed");
   return (
     <>
       {active ? <RefreshEvery seconds={2} /> : null}
       <div className="admin-head">
         <h1>Garbage collection</h1>
-        <GcRunButton active={active} />
+        <GcRunButton active={active} waitingMs={waiting ? Date.now() - waiting.requestedAt.getTime() : undefined} />
       </div>
       <p className="lead">
         Deleted runs and experiments stay restorable until MLflow&apos;s garbage collector purges them with their artifacts: those deleted more than <strong>{c.MLFLOW_GC_OLDER_THAN}</strong> ago, on the schedule <code>{c.MLFLOW_GC_SCHEDULE}</code> (cron, the garbage collector&apos;s time zone) and when you run it now.
