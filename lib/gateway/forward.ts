@@ -1,3 +1,4 @@
+import net from "node:net";
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { GatewayError, unavailable } from "./errors";
 
@@ -50,8 +51,45 @@ export function downstreamHeaders(upstream: IncomingHttpHeaders): http.OutgoingH
   return out;
 }
 
+/** What libuv reads per call: the size of each connection's read buffer. */
+export const READ_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * Connections to MLflow that read into one buffer each instead of a new one per read.
+ *
+ * By default every socket read allocates a fresh 64 KiB Buffer, and node:http's parser then copies
+ * the body out of it into another one: two short-lived allocations per 64 KiB of an artifact
+ * download. That garbage is what costs, not the copying: V8 (Node 20) counts external memory
+ * allocated since the last full GC against the old generation's headroom, which is only a few MiB
+ * in the hub's heap, so a download set off a full mark-compact every few tens of MiB
+ * (docs/benchmarks.md). Reading into a per-connection buffer halves that garbage.
+ *
+ * Safe because node:http's parser copies whatever it keeps (body chunks, header strings) before the
+ * next read can overwrite the buffer; the one exception, the bytes after an Upgrade/CONNECT
+ * response, cannot happen here: the gateway strips Upgrade and has no CONNECT route.
+ */
+class ReadIntoBufferAgent extends http.Agent {
+  override createConnection(options: http.ClientRequestArgs): net.Socket {
+    const buffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+    const socket: net.Socket = net.createConnection({
+      ...(options as net.TcpNetConnectOpts),
+      // With onread the socket emits no 'data' of its own, and node:http's client listens for exactly that.
+      // Always true: like a default socket, one without listeners (idle in the pool) drops what it reads
+      // instead of pausing, so it still sees MLflow close it.
+      onread: {
+        buffer,
+        callback: (bytes) => {
+          socket.emit("data", buffer.subarray(0, bytes));
+          return true;
+        },
+      },
+    });
+    return socket;
+  }
+}
+
 /** Keep-alive connections to MLflow: no TCP handshake per request. */
-export const mlflowAgent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, keepAliveMsecs: 15_000 });
+export const mlflowAgent: http.Agent = new ReadIntoBufferAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, keepAliveMsecs: 15_000 });
 
 /**
  * Streams the request to MLflow and MLflow's answer back, both in constant
