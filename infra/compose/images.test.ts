@@ -5,6 +5,7 @@ import path from "node:path";
 import dockerignore from "@balena/dockerignore";
 import { describe, expect, it } from "vitest";
 import nextConfig from "../../next.config.ts";
+import { HUB_NODE_FLAGS } from "../local/hub.ts";
 import { isPinned, loadCompose, readRepoFile, REPO_ROOT } from "./compose-file.ts";
 import { execForm, flag, keyword, lineage, readStages, stageNamed, words, type Stage } from "./dockerfile.ts";
 
@@ -94,7 +95,8 @@ describe("the hub's Dockerfile", () => {
   it("runs the standalone server as a non-root user", () => {
     const hub = stageNamed(hubStages, "hub");
     expect(words(keyword(hub, "USER").at(-1)!)[0]).not.toMatch(/^(root|0)(:|$)/);
-    expect(execForm(keyword(hub, "CMD").at(-1)!)).toEqual(["node", "hub-server.mjs"]);
+    // The same Node flags as the local stack's hub (infra/local/hub.ts says why).
+    expect(execForm(keyword(hub, "CMD").at(-1)!)).toEqual(["node", ...HUB_NODE_FLAGS, "hub-server.mjs"]);
     const standalone = copies(hub).find((c) => sources(c).includes("/app/.next/standalone"));
     expect(standalone && flag(standalone, "chown")).toBe("node:node");
   });

@@ -30,6 +30,15 @@ export async function ensureHubBuild(log: (m: string) => void): Promise<void> {
   await run("npm", ["run", "--silent", "build"], { cwd: REPO_ROOT, quiet: true });
 }
 
+/**
+ * Node flags of the hub process, here and in the image's CMD (a test keeps them equal).
+ * Node 20's V8 counts Buffer memory allocated since the last full GC against the old
+ * generation's headroom, only a few MiB above Next's live heap: streaming artifacts then
+ * set off a full mark-compact every few tens of MiB (half the hub's CPU on a download).
+ * A 128 MiB initial old space keeps that headroom; NODE_OPTIONS does not accept this flag.
+ */
+export const HUB_NODE_FLAGS = ["--initial-old-space-size=128"];
+
 export async function startHub(opts: { logDir: string; port: number; mode: HubMode; env: Record<string, string> }): Promise<Service> {
   const common = { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env };
   const service =
@@ -37,7 +46,7 @@ export async function startHub(opts: { logDir: string; port: number; mode: HubMo
       ? spawnService({
           name: "hub",
           command: process.execPath,
-          args: [HUB_SERVER],
+          args: [...HUB_NODE_FLAGS, HUB_SERVER],
           cwd: path.dirname(HUB_SERVER),
           env: { ...common, NODE_ENV: "production", PORT: String(opts.port), HOSTNAME: "127.0.0.1" },
           logDir: opts.logDir,
@@ -45,7 +54,7 @@ export async function startHub(opts: { logDir: string; port: number; mode: HubMo
       : spawnService({
           name: "hub",
           command: process.execPath,
-          args: ["--import", "tsx", path.join(REPO_ROOT, "hub-server.ts")],
+          args: [...HUB_NODE_FLAGS, "--import", "tsx", path.join(REPO_ROOT, "hub-server.ts")],
           cwd: REPO_ROOT,
           env: { ...common, NODE_ENV: "development", PORT: String(opts.port), HOSTNAME: "127.0.0.1" },
           logDir: opts.logDir,
