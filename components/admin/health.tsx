@@ -1,3 +1,4 @@
+import { HealthTable } from "@/components/health-table";
 import { RelativeTime } from "@/components/ui/time";
 import { formatDuration } from "@/lib/dashboard/format";
 import type { DependencyHealth } from "@/lib/health";
@@ -25,34 +26,7 @@ function Version({ dependency, pins }: { dependency: DependencyHealth; pins: Hub
 }
 
 export function DependencyTable({ dependencies, pins }: { dependencies: DependencyHealth[]; pins: HubFacts["pins"] }) {
-  return (
-    <div className="table-scroll">
-      <table aria-label="Dependencies">
-        <thead>
-          <tr>
-            <th scope="col">Dependency</th>
-            <th scope="col">Status</th>
-            <th scope="col">Latency</th>
-            <th scope="col">Version</th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
-        <tbody>
-          {dependencies.map((d) => (
-            <tr key={d.name} data-dependency={d.name} data-ok={d.ok}>
-              <th scope="row">{d.name}</th>
-              <td className={`status ${d.ok ? "ok" : "bad"}`}>{d.ok ? "● Healthy" : "● Unavailable"}</td>
-              <td className="num">{d.latencyMs.toLocaleString("en")} ms</td>
-              <td className="nowrap" data-testid="dependency-version">
-                <Version dependency={d} pins={pins} />
-              </td>
-              <td>{d.detail}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
+  return <HealthTable dependencies={dependencies} version={(d) => <Version dependency={d} pins={pins} />} />;
 }
 
 export function HubFactsList({ facts }: { facts: HubFacts }) {
