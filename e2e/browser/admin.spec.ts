@@ -44,6 +44,8 @@ test("an instance admin sees every admin page with the stack's real numbers", as
   await page.goto("/");
   await page.getByTestId("admin-link").click();
   await expect(page).toHaveURL(/\/admin$/);
+  // The project's workspace exists from its first gateway request: on a fresh stack, make that one a read.
+  expect((await mlflowRest(PROJECT, "experiments/search?max_results=1", "glpat-bob-demo")).status).toBe(200);
   const before = await projectRow(page, 101);
 
   // Seed through the gateway as bob (Developer): an experiment, a run with an artifact, a registered model.
