@@ -1,6 +1,7 @@
 import { PrismaAdapter } from "@auth/prisma-adapter";
 import NextAuth from "next-auth";
 import GitLab from "next-auth/providers/gitlab";
+import { sessionForPages } from "@/lib/auth/session";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db/client";
 import { GITLAB_SCOPES } from "@/lib/gitlab/oauth";
@@ -25,12 +26,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
         authorization: { url: `${baseUrl}oauth/authorize`, params: { scope: GITLAB_SCOPES } },
       }),
     ],
-    callbacks: {
-      session({ session, user }) {
-        session.user.id = user.id;
-        return session;
-      },
-    },
+    callbacks: { session: sessionForPages },
     events: {
       // Auth.js links an account once and never updates its tokens: a user whose GitLab
       // grant was revoked (or whose refresh token expired) would stay locked out however
