@@ -1,9 +1,9 @@
-# syntax=docker/dockerfile:1
 # The hub's image (target `hub`) and, from the same build, the `tools` image that
 # applies migrations and runs the GitLab stand-in of the demo profile, and the
-# `ops` image of the mlflow-hub CLI.
-# docker-compose.yml builds both; infra/compose/hub-image.test.ts checks that every
-# COPY source exists.
+# `ops` image of the mlflow-hub CLI. docker-compose.yml builds them and
+# .gitlab-ci.yml publishes them; infra/compose/images.test.ts checks this file.
+# No `# syntax=` line: BuildKit would fetch that frontend from a registry, and
+# its built-in one reads everything here.
 
 FROM node:20.20.2-bookworm-slim AS base
 ENV NEXT_TELEMETRY_DISABLED=1 \
@@ -13,29 +13,31 @@ ENV NEXT_TELEMETRY_DISABLED=1 \
     npm_config_audit=false
 WORKDIR /app
 
-# Every dependency, dev ones included: `next build` needs them, and so do
-# `prisma migrate deploy` and the stand-in (tsx, oidc-provider).
+# Every dependency, dev ones included: `next build` needs them, and so do the
+# migrations (tsx, the WebAssembly schema engine) and the stand-in (oidc-provider).
 FROM base AS deps
-# Prisma picks the schema engine it downloads by the OpenSSL it finds; the slim image has none.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends openssl \
- && rm -rf /var/lib/apt/lists/*
+# Prisma's CLI, and the postinstall of @prisma/engines, download a native schema
+# engine from Prisma's own servers unless this names one. Nothing here needs it
+# (migrations run on the WebAssembly engine, as in the local stack), and the
+# stub fails loudly should anything call it.
+ENV PRISMA_SCHEMA_ENGINE_BINARY=/app/scripts/prisma-engine-stub.sh
 COPY package.json package-lock.json prisma.config.ts ./
 # What npm's postinstall (prisma generate) reads, so this layer is rebuilt only when they change.
 COPY prisma/schema.prisma prisma/
 COPY lib/db/dotenv.ts lib/db/
 COPY scripts/prisma-generate.ts scripts/prisma-engine-stub.sh scripts/
-# Prisma's postinstall downloads the native schema engine that `prisma migrate deploy`
-# needs, but ignores a failed download: check it is there rather than find out at migrate time.
-RUN npm ci --loglevel=error \
- && ls node_modules/@prisma/engines/schema-engine-* >/dev/null
+RUN npm ci --loglevel=error
 
 FROM deps AS build
 COPY . .
 RUN npm run build
 
+# Compose's `migrate` runs scripts/db-migrate.ts (npm run db:migrate), the code the
+# local stack and the tests apply migrations with; `gitlab-dev` runs the stand-in.
 FROM deps AS tools
 COPY prisma prisma
+COPY lib/db lib/db
+COPY scripts/db-migrate.ts scripts/
 COPY infra/gitlab-dev infra/gitlab-dev
 USER node
 

@@ -120,7 +120,6 @@ describe("health, start order and operations", () => {
   it("starts the hub after its migrations succeed and MLflow is healthy, and MLflow after its bucket exists", () => {
     expect(Object.keys(services.hub.depends_on ?? {}).sort()).toEqual(["migrate", "mlflow"]);
     expect(Object.keys(services.mlflow.depends_on ?? {}).sort()).toEqual(["minio-bucket", "postgres"]);
-    expect(services.migrate.command).toEqual(["node_modules/.bin/prisma", "migrate", "deploy"]);
   });
 
   it("restarts long-running services unless stopped, and never reruns a one-shot job", () => {

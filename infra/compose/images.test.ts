@@ -7,7 +7,21 @@ import { describe, expect, it } from "vitest";
 import nextConfig from "../../next.config.ts";
 import { HUB_NODE_FLAGS } from "../local/hub.ts";
 import { isPinned, loadCompose, readRepoFile, REPO_ROOT } from "./compose-file.ts";
-import { execForm, flag, keyword, lineage, readStages, stageNamed, words, type Stage } from "./dockerfile.ts";
+import {
+  directives,
+  environment,
+  execForm,
+  flag,
+  keyword,
+  lineage,
+  localImports,
+  placedAt,
+  readStages,
+  stageNamed,
+  words,
+  workdir,
+  type Stage,
+} from "./dockerfile.ts";
 
 const hubStages = readStages(readRepoFile("Dockerfile"));
 const mlflowStages = readStages(readRepoFile("infra/mlflow/Dockerfile"));
@@ -21,7 +35,8 @@ const BUILD_PRODUCTS: Record<string, string[]> = {
 
 const copies = (stage: Stage) => keyword(stage, "COPY");
 const sources = (copy: Stage["instructions"][number]) => words(copy).slice(0, -1);
-const workdir = (stages: Stage[], name: string) => lineage(stages, name).flatMap((s) => keyword(s, "WORKDIR").map((w) => words(w)[0])).at(-1);
+const isDirectory = (source: string) => fs.statSync(path.join(REPO_ROOT, source)).isDirectory();
+const runs = (stage: Stage) => keyword(stage, "RUN").map((r) => words(r).join(" "));
 
 describe("image pins", () => {
   it("tells a pinned image from a floating one", () => {
@@ -63,8 +78,10 @@ describe("the hub's Dockerfile", () => {
       for (const copy of copies(stage).filter((c) => flag(c, "from"))) {
         const from = flag(copy, "from")!;
         expect(hubStages.slice(0, i).map((s) => s.name), `COPY --from=${from} in stage ${stage.name}`).toContain(from);
-        const runs = lineage(hubStages, from).flatMap((s) => keyword(s, "RUN").map((r) => words(r).join(" ")));
-        const made = runs.flatMap((run) => BUILD_PRODUCTS[run] ?? []).map((p) => path.posix.join(workdir(hubStages, from)!, p));
+        const made = lineage(hubStages, from)
+          .flatMap(runs)
+          .flatMap((run) => BUILD_PRODUCTS[run] ?? [])
+          .map((p) => path.posix.join(workdir(hubStages, from), p));
         for (const source of sources(copy)) expect(made, `COPY --from=${from} ${source}`).toContain(source);
       }
     });
@@ -84,7 +101,10 @@ describe("the hub's Dockerfile", () => {
         for (const source of sources(copy)) fs.cpSync(path.join(REPO_ROOT, source), path.join(dir, dest, path.basename(source)), { recursive: true });
       }
       fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
-      const run = spawnSync("npm", ["run", "--silent", "postinstall"], { cwd: dir, encoding: "utf8", env: { ...process.env, DATABASE_URL: "" } });
+      // The stage's own engine setting, pointed at the same file in the copy.
+      const engine = path.join(dir, path.posix.relative(workdir(hubStages, "deps"), environment(hubStages, "deps").PRISMA_SCHEMA_ENGINE_BINARY));
+      const env = { ...process.env, DATABASE_URL: "", PRISMA_SCHEMA_ENGINE_BINARY: engine };
+      const run = spawnSync("npm", ["run", "--silent", "postinstall"], { cwd: dir, encoding: "utf8", env });
       expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
       expect(fs.existsSync(path.join(dir, "lib", "generated", "prisma", "client.ts"))).toBe(true);
     } finally {
@@ -117,6 +137,54 @@ describe("the hub's Dockerfile", () => {
     const { services } = loadCompose();
     for (const name of ["migrate", "gitlab-dev"]) expect(services[name].build, name).toEqual({ context: ".", target: "tools" });
     expect(services.hub.build).toEqual({ context: ".", target: "hub" });
+  });
+});
+
+describe("migrations in the images", () => {
+  const { services } = loadCompose();
+  const stub = "scripts/prisma-engine-stub.sh";
+
+  it("has no syntax directive, which would make BuildKit fetch its frontend from a registry", () => {
+    for (const file of ["Dockerfile", "infra/mlflow/Dockerfile"]) expect(directives(readRepoFile(file)), file).not.toContain("syntax");
+  });
+
+  it("points Prisma at the failing engine stub before any npm install, so no stage downloads a native schema engine", () => {
+    const installs = hubStages.flatMap((stage) =>
+      keyword(stage, "RUN")
+        .filter((r) => /\bnpm (ci|install|i)\b|\bprisma\b/.test(words(r).join(" ")))
+        .map((run) => ({ stage: stage.name!, run })),
+    );
+    expect(installs.map((i) => i.stage)).toContain("deps");
+    for (const { stage, run } of installs) {
+      const engine = environment(hubStages, stage).PRISMA_SCHEMA_ENGINE_BINARY;
+      expect(engine, `stage ${stage}: PRISMA_SCHEMA_ENGINE_BINARY`).toBeDefined();
+      expect(placedAt(hubStages, stage, stub, isDirectory, run), `stage ${stage}: ${stub} copied in before it runs`).toBe(engine);
+    }
+    // Prisma runs the file it names; a stub that exits 0 would make `migrate deploy` apply nothing and succeed.
+    fs.accessSync(path.join(REPO_ROOT, stub), fs.constants.X_OK);
+    expect(spawnSync(path.join(REPO_ROOT, stub), ["--version"]).status).not.toBe(0);
+    for (const stage of hubStages) expect(runs(stage).join("\n"), `stage ${stage.name}`).not.toMatch(/prisma migrate|schema-engine-/);
+  });
+
+  it("runs compose's migrate with the script the local stack and npm run db:migrate apply migrations with", async () => {
+    const script = "scripts/db-migrate.ts";
+    expect(services.migrate.command).toEqual(["node", "--import", "tsx", script]);
+    expect(pkg.scripts["db:migrate"]).toBe(`tsx ${script}`);
+    // One migration code path: the script and the local stack both run lib/db/migrate.ts.
+    expect(await localImports(REPO_ROOT, script)).toContain("lib/db/migrate.ts");
+    expect(await localImports(REPO_ROOT, "infra/local/stack.ts")).toContain("lib/db/migrate.ts");
+  });
+
+  it("gives the tools stage every source file its compose commands import, and the migrations, where the code looks for them", async () => {
+    const dir = workdir(hubStages, "tools");
+    const migration = fs.readdirSync(path.join(REPO_ROOT, "prisma/migrations")).find((m) => m !== "migration_lock.toml")!;
+    const needed = [`prisma/migrations/${migration}/migration.sql`, "prisma/migrations/migration_lock.toml"];
+    for (const name of ["migrate", "gitlab-dev"]) {
+      expect(services[name].build, name).toEqual({ context: ".", target: "tools" });
+      const entry = (services[name].command as string[]).find((arg) => arg.endsWith(".ts"))!;
+      needed.push(...(await localImports(REPO_ROOT, entry)));
+    }
+    for (const file of needed) expect(placedAt(hubStages, "tools", file, isDirectory), file).toBe(path.posix.join(dir, file));
   });
 });
 
