@@ -1,9 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseEnvFile } from "../infra/compose/compose-file";
+import { sourceWithSh } from "../scripts/sh-source";
 import { configSchema } from "./config";
 
-const example = fs.readFileSync(path.resolve(import.meta.dirname, "..", ".env.example"), "utf8");
+const examplePath = path.resolve(import.meta.dirname, "..", ".env.example");
+const example = fs.readFileSync(examplePath, "utf8");
 const lines = example.split("\n");
 const declared = lines.flatMap((l, i) => {
   const m = /^([A-Z][A-Z0-9_]*)=/.exec(l);
@@ -18,6 +21,12 @@ describe(".env.example", () => {
 
   it("has a comment right above every variable", () => {
     for (const { name, index } of declared) expect(lines[index - 1], `${name} needs a comment`).toMatch(/^#/);
+  });
+
+  it("sources under sh, as the README's upgrade recipe does, to the values compose's parser reads", () => {
+    const sourced = sourceWithSh(examplePath);
+    expect(Object.fromEntries(declared.map(({ name }) => [name, sourced[name]]))).toEqual(parseEnvFile(example));
+    expect(sourced.MLFLOW_GC_SCHEDULE).toBe("0 3 * * 0");
   });
 
   it("marks every secret to change", () => {

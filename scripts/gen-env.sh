@@ -34,6 +34,13 @@ done
 case $domain in
   *[!A-Za-z0-9.-]* | .* | *. | -*) echo "gen-env: '$domain' is not a host name" >&2; exit 2 ;;
 esac
+case $acme_email in
+  "" | [!@]*@*[!@]) ;;
+  *) echo "gen-env: '$acme_email' is not an e-mail address" >&2; exit 2 ;;
+esac
+case $acme_email in
+  *[\'\"\\[:space:]]*) echo "gen-env: '$acme_email' is not an e-mail address" >&2; exit 2 ;;
+esac
 
 if [ -e "$target" ]; then
   echo "gen-env: $target already exists and is left as it is (move it away to write a new one)" >&2
@@ -58,12 +65,25 @@ value_for() {
   esac
 }
 
+# An example value as compose reads it: without the single quotes around it.
+unquoted() {
+  case $1 in
+    \'*\') v=${1#\'}; printf %s "${v%\'}" ;;
+    *) printf %s "$1" ;;
+  esac
+}
+
 umask 077
 partial="$target.partial.$$"
 trap 'rm -f "$partial"' EXIT
 while IFS= read -r line || [ -n "$line" ]; do
   case $line in
-    [A-Z]*=*) name=${line%%=*}; printf '%s=%s\n' "$name" "$(value_for "$name" "${line#*=}")" ;;
+    [A-Z]*=*)
+      name=${line%%=*}
+      value=$(value_for "$name" "$(unquoted "${line#*=}")")
+      # Single-quoted: sh (set -a; . ./.env) and docker compose both read it literally.
+      if [ -n "$value" ]; then printf "%s='%s'\n" "$name" "$value"; else printf '%s=\n' "$name"; fi
+      ;;
     *) printf '%s\n' "$line" ;;
   esac
 done <"$root/.env.example" >"$partial"

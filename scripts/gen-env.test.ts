@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../lib/config.ts";
 import { readConfig as readStandInConfig } from "../infra/gitlab-dev/config.ts";
 import { envFileNames, interpolateTree, loadCompose, parseEnvFile, readRepoFile, REPO_ROOT, secretNames } from "../infra/compose/compose-file.ts";
+import { sourceWithSh } from "./sh-source.ts";
 
 const example = readRepoFile(".env.example");
 let dir: string;
@@ -34,6 +35,24 @@ describe("scripts/gen-env.sh", () => {
     for (const name of secretNames(example)) {
       expect(first[name], name).toMatch(/^[0-9a-f]{48,}$/);
       expect(first[name], name).not.toBe(second[name]);
+    }
+  });
+
+  it.each([[[]], [["--demo"]]])("writes a file sh sources (set -a; . ./.env) to the values compose's parser reads, options %j", (options) => {
+    const { status, file, env } = genEnv([...options, "--acme-email", "ops@example.org", "mlflow.example.org"]);
+    expect(status).toBe(0);
+    const sourced = sourceWithSh(file);
+    const names = envFileNames(fs.readFileSync(file, "utf8"));
+    expect(Object.fromEntries(names.map((n) => [n, sourced[n]]))).toEqual(env);
+    expect(sourced.MLFLOW_GC_SCHEDULE).toBe("0 3 * * 0");
+  });
+
+  it("refuses an ACME e-mail it could not write literally, or that is not one", () => {
+    for (const email of ["ops'@example.org", "ops @example.org", "ops", "@example.org"]) {
+      const { status, stderr, env } = genEnv(["--acme-email", email, "mlflow.example.org"]);
+      expect(status, email).toBe(2);
+      expect(stderr, email).toContain("is not an e-mail address");
+      expect(env).toBeUndefined();
     }
   });
 
