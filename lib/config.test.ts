@@ -108,6 +108,19 @@ describe("config", () => {
     expect(errorOf({ ...valid, HUB_ADMINS: "maya;bob" })).toMatch(/HUB_ADMINS must be GitLab usernames separated by commas/);
   });
 
+  it("sends every artifact byte through the hub unless the store's public endpoint is given", () => {
+    expect(parseConfig(valid).S3_PUBLIC_URL).toBeUndefined();
+    expect(parseConfig({ ...valid, S3_PUBLIC_URL: "" }).S3_PUBLIC_URL).toBeUndefined();
+    expect(parseConfig({ ...valid, S3_PUBLIC_URL: "https://s3.mlflow.example.com/" }).S3_PUBLIC_URL).toBe("https://s3.mlflow.example.com");
+    expect(parseConfig({ ...valid, S3_PUBLIC_URL: "https://S3.Example.com:443" }).S3_PUBLIC_URL).toBe("https://s3.example.com");
+    expect(parseConfig({ ...valid, S3_PUBLIC_URL: "http://localhost:10200" }).S3_PUBLIC_URL).toBe("http://localhost:10200");
+  });
+
+  // Presigned URLs name no path before the bucket, and carry no credentials of their own.
+  it.each([["https://mlflow.example.com/s3"], ["https://s3.example.com/?x=1"], ["https://key:secret@s3.example.com"], ["s3://bucket"]])("refuses S3_PUBLIC_URL %s", (value) => {
+    expect(errorOf({ ...valid, S3_PUBLIC_URL: value })).toContain("S3_PUBLIC_URL must be");
+  });
+
   it("lists every bad variable at once", () => {
     const message = errorOf({ ...valid, S3_BUCKET: "Not_A_Bucket", MLFLOW_URL: undefined });
     expect(message).toContain("S3_BUCKET");

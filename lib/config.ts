@@ -35,6 +35,16 @@ export const configSchema = z.object({
   S3_SECRET_KEY: env(z.string({ error: "is required" }).min(1)),
   S3_BUCKET: env(z.string({ error: "is required" }).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name")),
   S3_REGION: env(z.string().min(1).default("us-east-1")),
+  // Presigned URLs sign the host they name (SigV4), and name no path before the bucket: an origin only.
+  S3_PUBLIC_URL: env(
+    url("the store's endpoint as clients reach it, e.g. https://s3.mlflow.example.com")
+      .refine((u) => {
+        const p = new URL(u);
+        return p.pathname === "/" && !p.search && !p.hash && !p.username && !p.password;
+      }, "must be an origin only (scheme, host and port; no path, query or credentials), e.g. https://s3.mlflow.example.com")
+      .transform((u) => new URL(u).origin)
+      .optional(),
+  ),
   PROJECT_CACHE_TIMEOUT: env(z.coerce.number({ error: "must be a number of seconds" }).int().min(0).max(3600).default(30)),
   DELETE_MIN_ACCESS_LEVEL: env(
     z

@@ -10,6 +10,7 @@ import { createGateway, type SessionIdentity } from "@/lib/gateway/handler";
 import { matchRoute } from "@/lib/gateway/routes";
 import { createWorkspaceEnsurer } from "@/lib/gateway/workspaces";
 import { GitLabTokenError } from "@/lib/gitlab/oauth";
+import { createDirectStore } from "@/lib/s3/direct-store";
 import { sharedAccessResolver } from "@/server/access";
 
 /** The gateway wired to this hub's configuration, database and GitLab. */
@@ -62,5 +63,8 @@ export function hubGateway(log: Logger) {
     audit,
     log,
     signInUrl: (returnTo) => `/signin?callbackUrl=${encodeURIComponent(returnTo)}`,
+    directStore: c.S3_PUBLIC_URL
+      ? createDirectStore({ internalUrl: c.S3_ENDPOINT, publicUrl: c.S3_PUBLIC_URL, bucket: c.S3_BUCKET, region: c.S3_REGION, accessKey: c.S3_ACCESS_KEY, secretKey: c.S3_SECRET_KEY })
+      : undefined,
   });
 }

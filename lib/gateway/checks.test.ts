@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { JobInfo } from "./access";
-import { artifactPathAllowed, checks, entityReferences, sourceAllowed, traceTagKeys, type CheckContext } from "./checks";
+import { artifactPathAllowed } from "./artifact-paths";
+import { checks, entityReferences, sourceAllowed, traceTagKeys, type CheckContext } from "./checks";
 import { GatewayError } from "./errors";
 
 const WS = "gitlab-101";

@@ -1,5 +1,7 @@
 import type { JobInfo } from "./access";
+import { artifactPathAllowed } from "./artifact-paths";
 import { GatewayError, invalid } from "./errors";
+import { TRANSFER_BODY_CHECKS, transferChecks, type DirectStore } from "./transfers";
 
 /** What a check may look at; `mlflow` reads MLflow inside the caller's workspace. */
 export interface CheckContext {
@@ -11,6 +13,8 @@ export interface CheckContext {
   body?: Record<string, unknown>;
   job?: JobInfo;
   mlflow: (pathAndQuery: string) => Promise<{ status: number; json: Record<string, unknown> }>;
+  /** The artifact store's public endpoint, when the hub offers direct transfers (transfers.ts). */
+  store?: DirectStore;
 }
 
 export type CheckOutcome =
@@ -20,14 +24,6 @@ export type CheckOutcome =
 
 const CONTINUE: CheckOutcome = { kind: "continue" };
 const forbidden = (why: string) => new GatewayError("PERMISSION_DENIED", why);
-
-/** Raw artifact paths must stay inside `workspaces/<ws>/<experiment id>/…`: the root and other workspaces are other tenants. */
-export function artifactPathAllowed(path: string, workspace: string): boolean {
-  const prefix = `workspaces/${workspace}/`;
-  if (!path.startsWith(prefix)) return false;
-  const parts = path.slice(prefix.length).split("/");
-  return /^\d+$/.test(parts[0]) && !parts.some((p) => p === "." || p === ".." || p === "");
-}
 
 /** Tags through which MLflow reads trace data from storage with its own credentials. */
 const STORAGE_TAGS = new Set(["mlflow.artifactLocation", "mlflow.trace.spansLocation", "mlflow.trace.archiveLocation"]);
@@ -181,7 +177,8 @@ export const checks: Record<string, Check> = {
     refuseProvenance([...(typeof ctx.body?.key === "string" ? [ctx.body.key] : []), ...tagKeysOf(ctx.body?.tags)]);
     return CONTINUE;
   },
+  ...transferChecks,
 };
 
 /** Checks that need the JSON body; the gateway reads (bounded) bodies only for routes that carry one of these. */
-export const BODY_CHECKS = new Set(["experiment-create", "model-version-source", "trace-tag", "run-create", "entity-reference", "provenance-tags"]);
+export const BODY_CHECKS = new Set<string>(["experiment-create", "model-version-source", "trace-tag", "run-create", "entity-reference", "provenance-tags", ...TRANSFER_BODY_CHECKS]);

@@ -6,6 +6,7 @@ export type MlflowErrorCode =
   | "UNAUTHENTICATED"
   | "TEMPORARILY_UNAVAILABLE"
   | "INVALID_PARAMETER_VALUE"
+  | "NOT_IMPLEMENTED"
   | "INTERNAL_ERROR";
 
 const STATUS: Record<MlflowErrorCode, number> = {
@@ -15,6 +16,8 @@ const STATUS: Record<MlflowErrorCode, number> = {
   UNAUTHENTICATED: 401,
   TEMPORARILY_UNAVAILABLE: 503,
   INVALID_PARAMETER_VALUE: 400,
+  // Not among the MLflow client's retried statuses (408, 429, 500, 502-504): a feature the hub does not offer is answered at once.
+  NOT_IMPLEMENTED: 501,
   INTERNAL_ERROR: 500,
 };
 

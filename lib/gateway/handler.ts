@@ -11,6 +11,7 @@ import { gatewayRequests } from "./metrics";
 import type { DeleteFloor } from "./permissions";
 import { parseGatewayPath, workspaceOf } from "./project-path";
 import type { RouteAction, RouteMatch } from "./routes";
+import { PART_LIST_MAX_BYTES, serverInfoThroughHub, type DirectStore } from "./transfers";
 
 export interface SessionIdentity {
   userId: string;
@@ -31,6 +32,8 @@ export interface GatewayOptions {
   log: Logger;
   /** Where a browser without a session is sent, with where to come back to. */
   signInUrl: (returnTo: string) => string;
+  /** The artifact store's public endpoint (S3_PUBLIC_URL); without it every artifact byte goes through the gateway. */
+  directStore?: DirectStore;
 }
 
 /** JSON bodies the gateway reads to check are small API calls; anything bigger is not one. */
@@ -52,21 +55,21 @@ function sendError(res: ServerResponse, e: GatewayError) {
   res.end(body);
 }
 
-function sendJson(res: ServerResponse, json: unknown) {
+function sendJson(res: ServerResponse, json: unknown, status = 200) {
   const body = JSON.stringify(json);
-  res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
   res.end(body);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > MAX_INSPECTED_BODY) return reject(invalid("The request body is too large for this endpoint."));
+    if (declared > limit) return reject(invalid("The request body is too large for this endpoint."));
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (c: Buffer) => {
       size += c.length;
-      if (size > MAX_INSPECTED_BODY) {
+      if (size > limit) {
         req.destroy();
         reject(invalid("The request body is too large for this endpoint."));
       } else chunks.push(c);
@@ -98,9 +101,11 @@ export function createGateway(o: GatewayOptions) {
   const mlflowBase = new URL(o.mlflowUrl);
   const isRoute = (rest: string) => METHODS.some((m) => o.matchRoute(m, rest) !== undefined);
 
-  async function mlflowRead(workspace: string, pathAndQuery: string) {
+  /** `workspace` is absent only for public routes. */
+  async function mlflowRead(workspace: string | undefined, pathAndQuery: string) {
     try {
-      const res = await fetch(`${o.mlflowUrl}${pathAndQuery}`, { headers: { "x-mlflow-workspace": workspace }, signal: AbortSignal.timeout(10_000) });
+      const headers: Record<string, string> = workspace ? { "x-mlflow-workspace": workspace } : {};
+      const res = await fetch(`${o.mlflowUrl}${pathAndQuery}`, { headers, signal: AbortSignal.timeout(10_000) });
       const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
       return { status: res.status, json };
     } catch {
@@ -144,6 +149,11 @@ export function createGateway(o: GatewayOptions) {
     out.action = entry.action;
     out.route = entry.path;
 
+    if (entry.action === "public" && entry.checks?.includes("server-info")) {
+      const { status, json } = await mlflowRead(undefined, parsed.rawRest + search);
+      sendJson(res, status === 200 ? serverInfoThroughHub(json, o.directStore !== undefined) : json, status);
+      return { status, outcome: status >= 500 ? "error" : "allowed" };
+    }
     if (entry.action === "public") {
       const status = await forward(req, res, { base: mlflowBase, path: parsed.rawRest + search }, (e) => sendError(res, e));
       return { status, outcome: status >= 500 ? "error" : "allowed" };
@@ -180,10 +190,11 @@ export function createGateway(o: GatewayOptions) {
         query: new URLSearchParams(search),
         job: result.job as JobInfo | undefined,
         mlflow: (p) => mlflowRead(workspace, p),
+        store: o.directStore,
       };
       let raw: Buffer | undefined;
       if (routeChecks.some((c) => BODY_CHECKS.has(c))) {
-        raw = await readBody(req);
+        raw = await readBody(req, routeChecks.includes("mpu-complete") ? PART_LIST_MAX_BYTES : MAX_INSPECTED_BODY);
         ctx.body = parseJson(raw);
       }
       let rewritten = false;

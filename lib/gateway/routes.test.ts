@@ -50,9 +50,26 @@ describe("the route table as policy", () => {
     expect(unexplained.map((e) => e.path)).toEqual([]);
   });
 
-  it("asks no checks of routes it refuses or serves publicly", () => {
-    const checked = routeTable.filter((e) => (e.action === "refused" || e.action === "public") && e.checks?.length);
+  it("asks no checks of routes it refuses, and of public ones only the server-info rewrite", () => {
+    const checked = routeTable.filter((e) => (e.action === "refused" || e.action === "public") && e.checks?.length && String(e.checks) !== "server-info");
     expect(checked.map((e) => e.path)).toEqual([]);
+    expect(routeTable.filter((e) => e.checks?.includes("server-info")).map((e) => `${e.action} ${e.path}`)).toEqual([
+      "public /api/3.0/mlflow/server-info",
+      "public /ajax-api/3.0/mlflow/server-info",
+    ]);
+  });
+
+  // MLflow answers these with URLs of the store it reaches, the internal MinIO (transfers.ts).
+  it("has the gateway answer every presigned and multipart artifact route itself, under both prefixes", () => {
+    for (const prefix of ["/api", "/ajax-api"]) {
+      const at = (method: string, rest: string) => matchRoute(method, `${prefix}/2.0/${rest}`)?.entry;
+      expect(at("POST", "mlflow-artifacts/mpu/create/workspaces/gitlab-1/1/r/artifacts")).toMatchObject({ action: "write", checks: ["artifact-path", "mpu-create"] });
+      expect(at("POST", "mlflow-artifacts/mpu/complete/workspaces/gitlab-1/1/r/artifacts")).toMatchObject({ action: "write", checks: ["artifact-path", "mpu-complete"] });
+      expect(at("POST", "mlflow-artifacts/mpu/abort/workspaces/gitlab-1/1/r/artifacts")).toMatchObject({ action: "write", checks: ["artifact-path", "mpu-abort"] });
+      expect(at("GET", "mlflow-artifacts/presigned/workspaces/gitlab-1/1/r/artifacts/f")).toMatchObject({ action: "read", checks: ["artifact-path", "presigned-download"] });
+      expect(at("POST", "mlflow/artifacts/presigned-download-url")).toMatchObject({ action: "read", checks: ["cloud-presigned-url"] });
+      expect(at("POST", "mlflow/artifacts/presigned-upload-url")).toMatchObject({ action: "write", checks: ["cloud-presigned-url"] });
+    }
   });
 
   it("checks the raw path of every artifact-proxy route", () => {

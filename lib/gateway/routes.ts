@@ -85,7 +85,24 @@ export type RouteCheck =
    * _get_spans_with_trace_info), and OTLP (/v1/traces) can set them through
    * mlflow.traceTag.* root-span attributes, which "trace-tag" cannot see.
    */
-  | "trace-storage";
+  | "trace-storage"
+  /**
+   * Answered by the gateway from MLflow's own answer, with the artifact-transfer
+   * keys saying what works through the hub (transfers.ts): MLflow advertises
+   * multipart and presigned transfers with URLs of the store it reaches.
+   */
+  | "server-info"
+  /**
+   * mlflow-artifacts/mpu/create|complete|abort and presigned: answered by the
+   * gateway itself, with URLs signed for the store's public endpoint when the hub
+   * has one (S3_PUBLIC_URL), else a 501 the MLflow client falls back on.
+   */
+  | "mpu-create"
+  | "mpu-complete"
+  | "mpu-abort"
+  | "presigned-download"
+  /** artifacts/presigned-upload-url and presigned-download-url: never offered (transfers.ts). */
+  | "cloud-presigned-url";
 
 export interface RouteEntry {
   /** As MLflow serves them (HEAD is matched as GET). */
@@ -160,6 +177,7 @@ export const routeTable: readonly RouteEntry[] = Object.freeze([
   ...root("/version", "GET", "public", { reason: "MLflow's version string, the same for every project." }),
   ...both("3.0/mlflow/server-info", "GET", "public", {
     reason: "Server capabilities (store type, workspaces, multipart); MLflow serves it unauthenticated and skips workspace resolution for it.",
+    checks: ["server-info"],
   }),
   ...ajax("3.0/mlflow/ui-telemetry", "GET", "public", {
     reason: "The UI's telemetry switch: with MLFLOW_DISABLE_TELEMETRY it answers a fixed 'disabled', telling the UI not to send events.",
@@ -211,8 +229,8 @@ export const routeTable: readonly RouteEntry[] = Object.freeze([
 
   // Run artifacts, addressed through a run of the workspace.
   ...both("2.0/mlflow/artifacts/list", "GET", "read"),
-  ...both("2.0/mlflow/artifacts/presigned-download-url", "POST", "read"),
-  ...both("2.0/mlflow/artifacts/presigned-upload-url", "POST", "write"),
+  ...both("2.0/mlflow/artifacts/presigned-download-url", "POST", "read", { checks: ["cloud-presigned-url"] }),
+  ...both("2.0/mlflow/artifacts/presigned-upload-url", "POST", "write", { checks: ["cloud-presigned-url"] }),
   ...root("/get-artifact", "GET", "read"),
   ...ajax("2.0/mlflow/upload-artifact", "POST", "write"),
 
@@ -221,10 +239,11 @@ export const routeTable: readonly RouteEntry[] = Object.freeze([
   ...both("2.0/mlflow-artifacts/artifacts/<path:artifact_path>", "GET", "read", ARTIFACT),
   ...both("2.0/mlflow-artifacts/artifacts/<path:artifact_path>", "PUT", "write", ARTIFACT),
   ...both("2.0/mlflow-artifacts/artifacts/<path:artifact_path>", "DELETE", "delete", ARTIFACT),
-  ...both("2.0/mlflow-artifacts/mpu/create/<path:artifact_path>", "POST", "write", ARTIFACT),
-  ...both("2.0/mlflow-artifacts/mpu/complete/<path:artifact_path>", "POST", "write", ARTIFACT),
-  ...both("2.0/mlflow-artifacts/mpu/abort/<path:artifact_path>", "POST", "write", ARTIFACT),
-  ...both("2.0/mlflow-artifacts/presigned/<path:artifact_path>", "GET", "read", ARTIFACT),
+  // Answered by the gateway (transfers.ts): MLflow would sign URLs of the internal store.
+  ...both("2.0/mlflow-artifacts/mpu/create/<path:artifact_path>", "POST", "write", { checks: ["artifact-path", "mpu-create"] }),
+  ...both("2.0/mlflow-artifacts/mpu/complete/<path:artifact_path>", "POST", "write", { checks: ["artifact-path", "mpu-complete"] }),
+  ...both("2.0/mlflow-artifacts/mpu/abort/<path:artifact_path>", "POST", "write", { checks: ["artifact-path", "mpu-abort"] }),
+  ...both("2.0/mlflow-artifacts/presigned/<path:artifact_path>", "GET", "read", { checks: ["artifact-path", "presigned-download"] }),
 
   // Logged models.
   ...both("2.0/mlflow/logged-models", "POST", "write", REFERENCES),

@@ -43,6 +43,15 @@ const GATEWAY_MESSAGES: readonly RegExp[] = [
   /^.+ is unavailable right now; try again shortly\.$/,
   /^No project access was resolved for this request\.$/,
   /^The hub failed to handle this request\.$/,
+  /^Multipart (upload|download) is not supported for the current artifact repository/,
+  /^Presigned URLs for a run's or logged model's artifacts are not offered by this hub/,
+  /^The multipart upload request needs /,
+  /^Each uploaded part needs a part_number/,
+  /^No multipart upload with this upload_id is in progress for this artifact\.$/,
+  /^The store refused the parts/,
+  /^This artifact's name .* cannot be signed for a direct download/,
+  /^No artifact at \S/,
+  /^The request names \S+ twice/,
 ];
 
 export interface Refusal {

@@ -161,7 +161,8 @@ describe(`every route of the route table × every caller on private project 101 
         const want = expected(entry.action, caller);
         const refusal = gatewayRefusal(reply);
         if (want.pass) {
-          if (refusal) wrong.push(`${caller.name}: refused by the gateway, expected to pass: ${describeAnswer(reply)}`);
+          // Past the decision the gateway itself answers the artifact transfers the hub does not offer (lib/gateway/transfers.ts).
+          if (refusal && refusal.code !== "NOT_IMPLEMENTED") wrong.push(`${caller.name}: refused by the gateway, expected to pass: ${describeAnswer(reply)}`);
           else mlflowStatuses.add(reply.status);
           return;
         }
