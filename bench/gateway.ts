@@ -14,6 +14,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import YAML from "yaml";
 import { REPO_ROOT } from "../infra/local/paths.ts";
+import { PORT_OFFSETS } from "../infra/local/ports.ts";
 import { startStack, type Stack } from "../infra/local/stack.ts";
 import { combine, load, type LoadResult } from "./load.ts";
 
@@ -129,7 +130,7 @@ async function main() {
   const fixture = path.join(STATE, "fixture.yaml");
   writeFixture(fixture);
   console.log(`starting a bench stack with ${PROJECTS} GitLab projects…`);
-  const stack = await startStack({ stateDir: STATE, portOffset: 2600, hub: "prod", fixture, log: (m) => console.log(`  ${m}`) });
+  const stack = await startStack({ stateDir: STATE, portOffset: PORT_OFFSETS.bench, hub: "prod", fixture, log: (m) => console.log(`  ${m}`) });
   const rows: string[][] = [];
   try {
     const mlflow = stack.env.MLFLOW_URL;

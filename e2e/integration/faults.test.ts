@@ -4,10 +4,11 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../infra/local/paths.ts";
+import { PORT_OFFSETS } from "../../infra/local/ports.ts";
 import { startStack, stopStackAt, type Stack } from "../../infra/local/stack.ts";
 
 // A stack of its own: these tests stop its dependencies one at a time.
-const OFFSET = 2200;
+const OFFSET = PORT_OFFSETS.faults;
 const STATE = path.join(REPO_ROOT, ".local", "test-faults");
 let stack: Stack;
 

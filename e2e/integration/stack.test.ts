@@ -3,19 +3,36 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { portsWithOffset } from "../../infra/local/ports.ts";
+import { PORT_OFFSETS, portsWithOffset } from "../../infra/local/ports.ts";
 import { isAlive, isPortFree } from "../../infra/local/proc.ts";
 import { HUB_SERVER } from "../../infra/local/hub.ts";
 import { REPO_ROOT } from "../../infra/local/paths.ts";
 import { startStack, stopStackAt, type Stack } from "../../infra/local/stack.ts";
 
 // A second stack beside the one scripts/test runs the other suites on.
-const OFFSET = 2000;
+const OFFSET = PORT_OFFSETS.launcher;
 const STATE = path.join(REPO_ROOT, ".local", "test-launcher");
 const ports = portsWithOffset(OFFSET);
 
 async function allPortsFree() {
   return (await Promise.all(Object.values(ports).map((p) => isPortFree(p)))).every(Boolean);
+}
+
+/** Holds every port of these stacks that nothing listens on yet, as their running services would. */
+async function occupyPorts(offsets: number[]): Promise<() => Promise<void>> {
+  const held: net.Server[] = [];
+  for (const port of offsets.flatMap((o) => Object.values(portsWithOffset(o)))) {
+    const server = net.createServer();
+    // A port already in use is held by that stack itself: just as good.
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    if (listening) held.push(server);
+  }
+  return async () => {
+    await Promise.all(held.map((s) => new Promise((resolve) => s.close(resolve))));
+  };
 }
 
 async function mlflowJson(stack: Stack, route: string, init: RequestInit & { workspace?: string } = {}) {
@@ -30,8 +47,14 @@ describe("the local stack launcher", () => {
   fs.rmSync(STATE, { recursive: true, force: true });
   afterAll(() => stopStackAt(STATE));
 
-  it("starts every dependency healthy with MLflow workspaces on, and stops leaving no process or port behind", async () => {
-    const stack = await startStack({ stateDir: STATE, portOffset: OFFSET, hub: "prod" });
+  it("starts every dependency healthy with MLflow workspaces on beside a developer's npm run local and scripts/test's stack (every port of theirs taken), and stops leaving no process or port behind", async () => {
+    const release = await occupyPorts([PORT_OFFSETS.developer, PORT_OFFSETS.test]);
+    let stack: Stack;
+    try {
+      stack = await startStack({ stateDir: STATE, portOffset: OFFSET, hub: "prod" });
+    } finally {
+      await release();
+    }
     try {
       const ready = await fetch(`${stack.env.AUTH_URL}/api/ready`);
       const body = (await ready.json()) as { dependencies: { name: string; ok: boolean; detail: string }[] };

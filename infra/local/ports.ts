@@ -14,6 +14,31 @@ export function portsWithOffset(offset: number): Ports {
   return Object.fromEntries(Object.entries(DEFAULT_PORTS).map(([k, v]) => [k, v + offset])) as unknown as Ports;
 }
 
+/**
+ * The port offset of every stack this repository starts, by who starts it. They may all
+ * run at once beside a developer's `npm run local`, so no two share a port (ports.test.ts
+ * proves it, and that no offset is written anywhere else): a new stack takes an entry here.
+ */
+export const PORT_OFFSETS = {
+  /** `npm run local`, a developer's own stack. */
+  developer: 0,
+  /** scripts/test's stack, which the integration, SDK and browser suites use. */
+  test: 1000,
+  /** e2e/integration/faults.test.ts, which stops its dependencies one at a time. */
+  faults: 2200,
+  /** e2e/integration/stack.test.ts, the launcher's own tests. */
+  launcher: 2400,
+  /** npm run bench (bench/gateway.ts). */
+  bench: 2600,
+  /** The artifact A/B rerun docs/benchmarks.md describes. */
+  artifactBench: 3300,
+  /** e2e/integration/backup.test.ts, which wipes its databases and bucket. */
+  backup: 3600,
+} as const;
+
+/** Host ports the compose appliance's suite (scripts/test-appliance) publishes while it runs. */
+export const APPLIANCE_TEST_PORTS = [18080, 18443, 18001] as const;
+
 /** Ports the Fetch standard blocks ("bad ports"): browsers and Node's fetch refuse to connect to them. */
 export const FETCH_BLOCKED_PORTS = new Set([
   1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137,

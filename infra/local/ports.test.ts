@@ -1,0 +1,60 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "./paths.ts";
+import { APPLIANCE_TEST_PORTS, FETCH_BLOCKED_PORTS, PORT_OFFSETS, portsWithOffset } from "./ports.ts";
+
+const stacks = Object.entries(PORT_OFFSETS).map(([name, offset]) => ({ name, offset, ports: Object.entries(portsWithOffset(offset)) }));
+
+// Where a stack's offset can be written: launcher flags, startStack options, the env variable, a test's constant.
+const OFFSET_LITERALS = [/--port-offset[= ](\d+)/g, /portOffset:\s*(\d+)/g, /LOCAL_PORT_OFFSET=(\d+)/g, /\bOFFSET\s*=\s*(\d+)/g, /portsWithOffset\((\d+)\)/g];
+const SKIP = new Set(["node_modules", ".next", ".local", ".git", "generated", "artifacts"]);
+
+function* repoFiles(dir: string): Generator<string> {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (SKIP.has(entry.name)) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* repoFiles(full);
+    else if (entry.isFile() && fs.statSync(full).size < 1_000_000) yield full;
+  }
+}
+
+describe("the port offsets of the repository's stacks", () => {
+  it("give no two stacks a common port, nor one the appliance suite publishes", () => {
+    const owner = new Map<number, string>(APPLIANCE_TEST_PORTS.map((p) => [p, "the appliance suite"]));
+    for (const { name, ports } of stacks) {
+      for (const [service, port] of ports) {
+        expect(owner.get(port), `port ${port} (${name} ${service})`).toBeUndefined();
+        owner.set(port, `${name} ${service}`);
+      }
+    }
+    expect(owner.size).toBe(stacks.length * 6 + APPLIANCE_TEST_PORTS.length);
+  });
+
+  it("give every stack ports browsers and fetch connect to, above the privileged range", () => {
+    for (const { name, ports } of stacks) {
+      for (const [service, port] of ports) {
+        expect(FETCH_BLOCKED_PORTS.has(port), `${name} ${service} on ${port}`).toBe(false);
+        expect(port, `${name} ${service}`).toBeGreaterThan(1024);
+        expect(port, `${name} ${service}`).toBeLessThan(65536);
+      }
+    }
+  });
+
+  it("are the only offsets written anywhere in the repository (a new stack takes an entry in PORT_OFFSETS)", () => {
+    const known = new Set<number>(Object.values(PORT_OFFSETS));
+    const found: { where: string; offset: number }[] = [];
+    for (const root of ["bench", "docs", "e2e", "infra", "scripts", "lib", "server", "cli", "README.md", "package.json"]) {
+      const start = path.join(REPO_ROOT, root);
+      const files = fs.statSync(start).isDirectory() ? repoFiles(start) : [start];
+      for (const file of files) {
+        const text = fs.readFileSync(file, "utf8");
+        for (const pattern of OFFSET_LITERALS) {
+          for (const m of text.matchAll(pattern)) found.push({ where: `${path.relative(REPO_ROOT, file)}: ${m[0]}`, offset: Number(m[1]) });
+        }
+      }
+    }
+    expect(found.length, "scripts/test's --port-offset at least").toBeGreaterThan(0);
+    expect(found.filter((f) => !known.has(f.offset)).map((f) => f.where)).toEqual([]);
+  });
+});
