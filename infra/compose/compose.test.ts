@@ -57,8 +57,8 @@ describe("docker-compose.yml and the Compose Specification", () => {
     expect(validate(badCondition)).toBe(false);
   });
 
-  it("pins every image it pulls to a release, never latest or untagged", () => {
-    for (const [name, s] of Object.entries(services)) {
+  it("pins every image it pulls to a release, never latest or untagged, the project's own images' defaults included", () => {
+    for (const [name, s] of Object.entries(interpolateTree(compose, filledExampleEnv({})).services)) {
       expect(s.image ?? s.build, `${name} has neither image nor build`).toBeDefined();
       if (s.image) expect(isPinned(s.image), `${name}: ${s.image}`).toBe(true);
     }
@@ -68,26 +68,34 @@ describe("docker-compose.yml and the Compose Specification", () => {
 
 describe("networks", () => {
   it("keeps MLflow, Postgres and MinIO on the internal network only, without published ports", () => {
-    for (const name of ["mlflow", "mlflow-gc", "postgres", "minio", "minio-bucket", "migrate"]) {
+    for (const name of ["mlflow", "mlflow-gc", "postgres", "minio-bucket", "migrate"]) {
       expect(networksOf(services[name]), name).toEqual(["internal"]);
       expect(services[name].ports, name).toBeUndefined();
     }
+    // MinIO also joins Traefik on `storage`, which S3_PUBLIC_DOMAIN may publish it through.
+    expect(networksOf(services.minio).sort()).toEqual(["internal", "storage"]);
+    expect(services.minio.ports).toBeUndefined();
   });
 
-  it("gives the internal network no route outside", () => {
+  it("gives the internal networks no route outside", () => {
     expect(compose.networks.internal.internal).toBe(true);
+    expect(compose.networks.storage.internal).toBe(true);
     expect(compose.networks.edge?.internal).toBeFalsy();
   });
 
-  it("puts the hub on both networks and Traefik on the edge only", () => {
+  it("puts the hub on both networks, Traefik on the edge and MinIO's storage network, and nothing else on storage", () => {
     expect(networksOf(services.hub).sort()).toEqual(["edge", "internal"]);
-    expect(networksOf(services.traefik)).toEqual(["edge"]);
+    expect(networksOf(services.traefik).sort()).toEqual(["edge", "storage"]);
+    const onStorage = Object.entries(services).filter(([, s]) => networksOf(s).includes("storage")).map(([name]) => name);
+    expect(onStorage.sort()).toEqual(["minio", "traefik"]);
   });
 
-  it("publishes ports only for Traefik (HTTP, HTTPS) and the demo's GitLab stand-in", () => {
+  it("publishes ports only for Traefik (HTTP, HTTPS) and the demo's GitLab stand-in, on every address unless PUBLISH_ADDRESS names one", () => {
     const publishing = Object.entries(services).filter(([, s]) => s.ports?.length).map(([name]) => name);
     expect(publishing.sort()).toEqual(["gitlab-dev", "traefik"]);
-    expect(services.traefik.ports).toEqual(["80:80", "443:443"]);
+    const ports = (env: Record<string, string>) => interpolateTree(compose, filledExampleEnv(env)).services.traefik.ports;
+    expect(ports({})).toEqual(["80:80", "443:443"]);
+    expect(ports({ PUBLISH_ADDRESS: "127.0.0.1", HTTP_PORT: "18080", HTTPS_PORT: "18443" })).toEqual(["127.0.0.1:18080:80", "127.0.0.1:18443:443"]);
     expect(services["gitlab-dev"].profiles).toEqual(["demo"]);
   });
 });

@@ -21,10 +21,11 @@ const option = (args: string[], name: string) => args[args.indexOf(name) + 1];
 
 /**
  * infra/traefik/dynamic.yml as Traefik renders it (a Go template over its environment).
- * Only the two forms the file uses are rendered; any other template left in fails the test.
+ * Only the forms the file uses are rendered; any other template left in fails the test.
  */
 function traefikRouting(traefikEnv: Record<string, string>) {
   const text = readRepoFile("infra/traefik/dynamic.yml")
+    .replace(/\{\{- if env "(\w+)" \}\}(.*?)\{\{- end \}\}/gs, (_, name: string, then: string) => (traefikEnv[name] ? then : ""))
     .replace(/\{\{ if env "(\w+)" \}\}(.*?)\{\{ else \}\}(.*?)\{\{ end \}\}/g, (_, name: string, then: string, otherwise: string) => (traefikEnv[name] ? then : otherwise))
     .replace(/\{\{ env "(\w+)" \}\}/g, (_, name: string) => traefikEnv[name] ?? "");
   expect(text).not.toContain("{{");
@@ -34,8 +35,10 @@ function traefikRouting(traefikEnv: Record<string, string>) {
 describe("Traefik", () => {
   const args = services.traefik.command!;
 
-  it("redirects HTTP to HTTPS", () => {
-    expect(args).toEqual(expect.arrayContaining(["--entryPoints.web.address=:80", "--entryPoints.web.http.redirections.entryPoint.to=websecure", "--entryPoints.web.http.redirections.entryPoint.scheme=https", "--entryPoints.websecure.address=:443"]));
+  it("redirects HTTP to HTTPS, on the port HTTPS is published on", () => {
+    const onOtherPorts = interpolateTree(compose, filledExampleEnv({ HTTPS_PORT: "18443" })).services.traefik.command!;
+    expect(onOtherPorts).toContain("--entryPoints.web.http.redirections.entryPoint.to=:18443");
+    expect(args).toEqual(expect.arrayContaining(["--entryPoints.web.address=:80", "--entryPoints.web.http.redirections.entryPoint.to=:443", "--entryPoints.web.http.redirections.entryPoint.scheme=https", "--entryPoints.websecure.address=:443"]));
   });
 
   it("routes HUB_DOMAIN over HTTPS to the port the hub listens on", () => {
@@ -68,8 +71,16 @@ describe("Traefik", () => {
   it("gets every variable its routing file reads from compose", () => {
     const read = [...readRepoFile("infra/traefik/dynamic.yml").matchAll(/env "(\w+)"/g)].map((m) => m[1]);
     expect(Object.keys(compose.services.traefik.environment!)).toEqual(expect.arrayContaining(read));
-    expect(compose.services.traefik.volumes).toContain("./infra/traefik/dynamic.yml:/etc/traefik/dynamic.yml:ro");
-    expect(args).toContain("--providers.file.filename=/etc/traefik/dynamic.yml");
+    expect(compose.services.traefik.volumes).toContain("./infra/traefik/dynamic.yml:/etc/traefik/dynamic/hub.yml:ro");
+    expect(args).toContain("--providers.file.directory=/etc/traefik/dynamic");
+  });
+
+  it("publishes MinIO under S3_PUBLIC_DOMAIN only when it is set, over HTTPS, with the Host the client signed", () => {
+    expect(traefikRouting({ HUB_DOMAIN: "h.example", ACME_EMAIL: "" }).http.routers.minio).toBeUndefined();
+    const { http } = traefikRouting({ HUB_DOMAIN: "h.example", ACME_EMAIL: "", S3_PUBLIC_DOMAIN: "s3.h.example" });
+    expect(http.routers.minio).toMatchObject({ rule: "Host(`s3.h.example`)", entryPoints: ["websecure"], service: "minio" });
+    expect(http.services.minio.loadBalancer).toEqual({ servers: [{ url: "http://minio:9000" }] });
+    expect(services.hub.environment!.S3_PUBLIC_URL).toBeDefined();
   });
 
   it("lets multi-GB uploads through: no body-limiting middleware, no read timeout on HTTPS", () => {
@@ -236,7 +247,8 @@ describe("the demo profile's GitLab stand-in", () => {
     const url = new URL(demo.hub.environment!.GITLAB_URL);
     const { port } = readStandInConfig(standIn.environment!);
     expect(standIn.ports).toEqual([`${url.port}:${port}`]);
-    expect(networksOf(standIn)).toEqual(networksOf(demo.traefik));
+    expect(networksOf(standIn)).toEqual(["edge"]);
+    expect(networksOf(demo.traefik)).toContain("edge");
     expect((standIn.networks as Record<string, { aliases: string[] }>).edge.aliases).toEqual([url.hostname]);
   });
 });
