@@ -51,10 +51,11 @@ function setEnv(name: string, value: string) {
 
 const rate = (t: Transfer, s: number) => `${(t.mb / s).toFixed(0)} MiB/s (${s.toFixed(1)} s)`;
 
-const direct = insideStack();
-console.log("MLflow directly", direct);
+// Through the hub first: its first request creates the project's workspace, which MLflow directly then needs.
 const proxied = fromHost("through the hub");
 console.log("through the hub", proxied);
+const direct = insideStack();
+console.log("MLflow directly", direct);
 setEnv("S3_PUBLIC_DOMAIN", process.env.APPLIANCE_S3_DOMAIN!);
 setEnv("S3_PUBLIC_URL", `https://${process.env.APPLIANCE_S3_DOMAIN}:${process.env.APPLIANCE_HTTPS_PORT}`);
 composeOk(["up", "-d", "--wait", "--wait-timeout", "300", "--pull", "never"]);

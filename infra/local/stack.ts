@@ -63,9 +63,10 @@ export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrl
     // The demo world's Maintainer administers the hub too (besides GitLab's admin, root), so the
     // admin pages can be tried by someone GitLab does not call an admin.
     HUB_ADMINS: process.env.HUB_ADMINS ?? "maya",
-    // The gateway's policy settings pass through from the launcher's environment (defaults otherwise).
+    // The gateway's policy settings pass through from the launcher's environment (defaults otherwise);
+    // S3_PUBLIC_URL too, e.g. MinIO's loopback URL under another name (http://localhost:<port>).
     ...Object.fromEntries(
-      (["PROJECT_CACHE_TIMEOUT", "DELETE_MIN_ACCESS_LEVEL", "MANDATORY_TOPICS", "MLFLOW_GC_SCHEDULE", "MLFLOW_GC_OLDER_THAN"] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+      (["PROJECT_CACHE_TIMEOUT", "DELETE_MIN_ACCESS_LEVEL", "MANDATORY_TOPICS", "MLFLOW_GC_SCHEDULE", "MLFLOW_GC_OLDER_THAN", "S3_PUBLIC_URL"] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
     ),
   };
 }
