@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { auth } from "@/auth";
+import { signInAgain } from "@/lib/auth/sign-in-again";
 import { ProjectList } from "@/components/projects/project-list";
 import { SiteHeader } from "@/components/site-header";
 import { Unavailable } from "@/components/unavailable";
@@ -48,7 +49,7 @@ export default async function Home({ searchParams }: { searchParams: Promise<Rec
     throw e;
   }
   const [identity, listing] = await Promise.all([gitlabIdentity(viewer.token), listViewerProjects(viewer, params)]);
-  const rejected = ("error" in identity && identity.rejected) || listing.kind === "rejected";
+  if (("error" in identity && identity.rejected) || listing.kind === "rejected") return signInAgain(listHref(params));
   return (
     <>
       <SiteHeader user={viewer} />
@@ -59,11 +60,7 @@ export default async function Home({ searchParams }: { searchParams: Promise<Rec
           <span aria-hidden="true"> · </span>
           <Link href="/status">Hub status</Link>
         </p>
-        {rejected ? (
-          <p className="notice" role="alert">
-            GitLab did not accept your session ({"error" in identity ? identity.error : "GitLab answered 401"}). Sign out and sign in again.
-          </p>
-        ) : listing.kind === "unavailable" ? (
+        {listing.kind === "unavailable" ? (
           <p className="notice" role="alert" data-testid="unavailable">
             {listing.what} Try again in a moment.
           </p>

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
 import { gitlabAccess } from "@/lib/auth/gitlab-token";
+import { endHubSession, signInPath } from "@/lib/auth/stale-session";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db/client";
 import { createAuditSink } from "@/lib/gateway/audit";
@@ -21,8 +22,9 @@ export function hubGateway(log: Logger) {
   // A session's token is looked up once per TTL, not on every request the stock UI makes.
   const sessionTtlMs = Math.min(ttlMs, 30_000);
   const sessions = new LRUCache<string, SessionIdentity | false>({ max: 10_000, ttl: sessionTtlMs });
+  const sessionKey = (sessionToken: string) => createHash("sha256").update(sessionToken).digest("base64url");
   async function resolveSession(sessionToken: string): Promise<SessionIdentity | undefined> {
-    const key = createHash("sha256").update(sessionToken).digest("base64url");
+    const key = sessionKey(sessionToken);
     const cached = sessions.get(key);
     if (cached !== undefined) return cached || undefined;
     let identity: SessionIdentity | false = false;
@@ -62,7 +64,11 @@ export function hubGateway(log: Logger) {
     ensureWorkspace: createWorkspaceEnsurer(c.MLFLOW_URL).ensure,
     audit,
     log,
-    signInUrl: (returnTo) => `/signin?callbackUrl=${encodeURIComponent(returnTo)}`,
+    endSession: async (sessionToken) => {
+      sessions.delete(sessionKey(sessionToken));
+      await endHubSession(sessionToken);
+    },
+    signInUrl: signInPath,
     directStore: c.S3_PUBLIC_URL
       ? createDirectStore({ internalUrl: c.S3_ENDPOINT, publicUrl: c.S3_PUBLIC_URL, bucket: c.S3_BUCKET, region: c.S3_REGION, accessKey: c.S3_ACCESS_KEY, secretKey: c.S3_SECRET_KEY })
       : undefined,

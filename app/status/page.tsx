@@ -2,18 +2,19 @@ import type { Metadata } from "next";
 import { HealthTable } from "@/components/health-table";
 import { SiteHeader } from "@/components/site-header";
 import { Unavailable } from "@/components/unavailable";
-import { currentGitLabUser, type GitLabUser } from "@/lib/gitlab/api";
+import { signInAgain } from "@/lib/auth/sign-in-again";
+import { currentGitLabUser, GitLabApiError, type GitLabUser } from "@/lib/gitlab/api";
 import { checkDependencies } from "@/lib/health";
 import { DashboardUnavailable, requireViewer } from "@/server/dashboard/viewer";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Status" };
 
-async function gitlabIdentity(token: string): Promise<GitLabUser | { error: string }> {
+async function gitlabIdentity(token: string): Promise<GitLabUser | { error: string; rejected: boolean }> {
   try {
     return await currentGitLabUser(token);
   } catch (e) {
-    return { error: (e as Error).message };
+    return { error: (e as Error).message, rejected: e instanceof GitLabApiError && e.status === 401 };
   }
 }
 
@@ -27,6 +28,7 @@ export default async function Status() {
     throw e;
   }
   const [identity, dependencies] = await Promise.all([gitlabIdentity(viewer.token), checkDependencies()]);
+  if ("error" in identity && identity.rejected) return signInAgain("/status");
   return (
     <>
       <SiteHeader user={viewer}>
@@ -38,7 +40,7 @@ export default async function Status() {
           <h1 id="you">Your GitLab account</h1>
           {"error" in identity ? (
             <p className="notice" role="alert">
-              GitLab did not accept your session ({identity.error}). Sign out and sign in again.
+              GitLab could not tell who you are ({identity.error}). Try again in a moment.
             </p>
           ) : (
             <dl className="facts">

@@ -21,6 +21,7 @@ export async function loadProjectMembers(projectId: number): Promise<MembersAnsw
     const found = await loadProject(viewer, projectId);
     if (found.kind === "not-found") return { kind: "not-found" };
     if (found.kind === "unavailable") return { kind: "unavailable", message: found.what };
+    if (found.kind === "rejected") return { kind: "unavailable", message: "GitLab no longer accepts your session: sign in again." };
     const [list, me] = await Promise.all([projectMembers(viewer.token, projectId), currentGitLabUser(viewer.token).catch(() => undefined)]);
     return { kind: "ok", ...list, viewerId: me?.id };
   } catch (e) {

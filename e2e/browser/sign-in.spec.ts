@@ -35,6 +35,21 @@ test("a demo user signs in through the GitLab stand-in and sees who they are and
   expect(await sessionsOf("alice")).toBeGreaterThan(0);
 });
 
+test("GET /api/auth/session tells page scripts who is signed in, never the session cookie's value or a GitLab token", async ({ page }) => {
+  await signIn(page, "alice", DEMO_PASSWORD);
+  await expect(page.getByTestId("gitlab-username")).toHaveText(" (@alice)");
+  const sessionJson = await page.evaluate(async () => (await fetch("/api/auth/session")).text());
+  const cookie = (await page.context().cookies(stackEnv("AUTH_URL"))).find((c) => c.name.endsWith("authjs.session-token"))!;
+  const [tokens] = await hubQuery<{ access_token: string; refresh_token: string }>(
+    "select a.access_token, a.refresh_token from accounts a join users u on u.id = a.user_id where u.email like 'alice@%' and a.provider = 'gitlab'",
+  );
+  const session = JSON.parse(sessionJson) as { user: Record<string, unknown> };
+  expect(Object.keys(session).sort()).toEqual(["expires", "user"]);
+  expect(Object.keys(session.user).sort()).toEqual(["email", "id", "image", "name"]);
+  expect(session.user.email).toBe("alice@example.com");
+  for (const secret of [cookie.value, tokens.access_token, tokens.refresh_token]) expect(sessionJson).not.toContain(secret);
+});
+
 test("a wrong password shows the stand-in's error and creates no session", async ({ page, context }) => {
   const before = Number((await hubQuery<{ n: string }>("select count(*) as n from sessions"))[0].n);
   await signIn(page, "carol", "not-her-password");
@@ -88,9 +103,9 @@ test("signing in again replaces a GitLab token that stopped working", async ({ p
   // As if the user revoked the hub's grant in GitLab: the stored token is now worthless.
   await hubQuery("update accounts set access_token = 'revoked-by-user', expires_at = null where user_id in (select id from users where email like 'erin@%')");
   await page.reload();
-  await expect(page.getByText("GitLab did not accept your session")).toBeVisible();
+  await expect(page).toHaveURL(/\/signin\?callbackUrl=%2F&reason=expired$/);
+  await expect(page.getByText("Your GitLab session has ended: sign in again.")).toBeVisible();
 
-  await page.getByRole("button", { name: "Sign out" }).click();
   // The stand-in would otherwise remember the login and skip its form.
   await context.clearCookies();
   await signIn(page, "erin", DEMO_PASSWORD);

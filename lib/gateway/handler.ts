@@ -30,8 +30,10 @@ export interface GatewayOptions {
   ensureWorkspace: (name: string, description: string) => Promise<void> | undefined;
   audit: AuditSink;
   log: Logger;
-  /** Where a browser without a session is sent, with where to come back to. */
-  signInUrl: (returnTo: string) => string;
+  /** Deletes a hub session, so its cookie stops signing anyone in. */
+  endSession: (sessionToken: string) => Promise<void>;
+  /** Where a browser without a session is sent, with where to come back to; `ended`: the hub just ended its session. */
+  signInUrl: (returnTo: string, ended: boolean) => string;
   /** The artifact store's public endpoint (S3_PUBLIC_URL); without it every artifact byte goes through the gateway. */
   directStore?: DirectStore;
 }
@@ -221,6 +223,24 @@ export function createGateway(o: GatewayOptions) {
     return { status, outcome: status >= 500 ? "error" : "allowed" };
   }
 
+  /**
+   * After a 401: a browser (session cookie, or no credential) is sent to sign in instead;
+   * a token caller is not, since signing in would not mend its token. A 401 for a hub
+   * session means GitLab refused its token (a revoked grant, a GitLab that forgot it) or
+   * the session is gone: it is ended, so its cookie stops opening anything.
+   */
+  async function unauthenticatedCaller(req: IncomingMessage): Promise<{ browser: boolean; ended: boolean }> {
+    let credential: Credential;
+    try {
+      credential = readCredential(req.headers.authorization, req.headers.cookie);
+    } catch {
+      return { browser: false, ended: false };
+    }
+    if (credential.kind !== "session") return { browser: credential.kind === "anonymous", ended: false };
+    await o.endSession(credential.sessionToken).catch((e: unknown) => o.log.error({ err: e }, "a refused hub session could not be ended"));
+    return { browser: true, ended: true };
+  }
+
   return async function gateway(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const out: Outcome = { action: "unknown", route: "(unmatched)" };
@@ -235,8 +255,9 @@ export function createGateway(o: GatewayOptions) {
       status = error.status;
       outcome = status >= 500 ? "error" : "denied";
       detail = error.code;
-      if (status === 401 && wantsHtml(req)) {
-        res.writeHead(302, { location: o.signInUrl(req.url ?? "/"), "cache-control": "no-store" });
+      const caller = status === 401 ? await unauthenticatedCaller(req) : undefined;
+      if (caller?.browser && wantsHtml(req)) {
+        res.writeHead(302, { location: o.signInUrl(req.url ?? "/", caller.ended), "cache-control": "no-store" });
         res.end();
       } else sendError(res, error);
       // Drain what the caller still sends so the connection stays usable.

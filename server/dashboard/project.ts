@@ -9,7 +9,8 @@ import { workspaceOf } from "@/lib/gateway/project-path";
 import { sharedAccessResolver } from "@/server/access";
 import type { Viewer } from "./viewer";
 
-export type ProjectLookup = { kind: "found"; project: ProjectView } | { kind: "not-found" } | { kind: "unavailable"; what: string };
+/** `rejected`: GitLab refused the viewer's token, so they must sign in again. */
+export type ProjectLookup = { kind: "found"; project: ProjectView } | { kind: "not-found" } | { kind: "rejected" } | { kind: "unavailable"; what: string };
 
 /** What the dashboard shows of a project, from the same access answer and decide() the gateway uses. */
 export function projectView(access: ProjectAccess, deleteFloor = config().DELETE_MIN_ACCESS_LEVEL): ProjectView {
@@ -47,6 +48,7 @@ export const loadProject = cache(async (viewer: Viewer, ref: string | number): P
     );
     if (result.kind === "denied") {
       if (result.error.status >= 500) return { kind: "unavailable", what: result.error.message };
+      if (result.error.status === 401) return { kind: "rejected" };
       return { kind: "not-found" };
     }
     const view = projectView(result.access);

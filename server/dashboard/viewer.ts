@@ -3,6 +3,8 @@ import { redirect } from "next/navigation";
 import { cache } from "react";
 import { auth } from "@/auth";
 import { gitlabAccessToken } from "@/lib/auth/gitlab-token";
+import { signInAgain } from "@/lib/auth/sign-in-again";
+import { signInPath } from "@/lib/auth/stale-session";
 import { GitLabTokenError } from "@/lib/gitlab/oauth";
 
 export interface Viewer {
@@ -22,17 +24,16 @@ export class DashboardUnavailable extends Error {
 /**
  * The signed-in user and their GitLab token, once per request. No session →
  * sign-in, coming back to `returnTo`; a GitLab grant that no longer refreshes
- * → sign-in again; GitLab unreachable → GitLabUnavailable (its own page).
+ * → the session ended and sign-in again; GitLab unreachable → DashboardUnavailable (its own page).
  */
 export const requireViewer = cache(async (returnTo: string): Promise<Viewer> => {
   const session = await auth();
-  const signIn = `/signin?callbackUrl=${encodeURIComponent(returnTo)}`;
-  if (!session?.user?.id) redirect(signIn);
+  if (!session?.user?.id) redirect(signInPath(returnTo));
   let token: string;
   try {
     token = await gitlabAccessToken(session.user.id);
   } catch (e) {
-    if (e instanceof GitLabTokenError) redirect(`${signIn}&reason=expired`);
+    if (e instanceof GitLabTokenError) return signInAgain(returnTo);
     throw new DashboardUnavailable("GitLab is unreachable: your GitLab session could not be checked.");
   }
   return { userId: session.user.id, name: session.user.name ?? "", email: session.user.email ?? undefined, image: session.user.image ?? undefined, token };

@@ -4,6 +4,7 @@ import { ProjectProvider } from "@/components/project/context";
 import { ProjectNav } from "@/components/project/nav";
 import { SiteHeader } from "@/components/site-header";
 import { Unavailable } from "@/components/unavailable";
+import { signInAgain } from "@/lib/auth/sign-in-again";
 import { parseProjectLocation, projectHref } from "@/lib/dashboard/project-url";
 import { loadProject } from "@/server/dashboard/project";
 import { DashboardUnavailable, requireViewer } from "@/server/dashboard/viewer";
@@ -14,14 +15,16 @@ export default async function ProjectLayout({ params, children }: { params: Prom
   const { slug } = await params;
   const location = parseProjectLocation(slug);
   if (!location) notFound();
+  const here = `/projects/${slug.join("/")}`;
   let viewer;
   try {
-    viewer = await requireViewer(`/projects/${slug.join("/")}`);
+    viewer = await requireViewer(here);
   } catch (e) {
     if (e instanceof DashboardUnavailable) return <Unavailable what={e.message} />;
     throw e;
   }
   const found = await loadProject(viewer, location.projectPath);
+  if (found.kind === "rejected") return signInAgain(here);
   if (found.kind === "unavailable") return <Unavailable what={found.what} />;
   if (found.kind === "not-found") notFound();
   const { project } = found;
