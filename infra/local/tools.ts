@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { cacheDir, REPO_ROOT } from "./paths.ts";
-import { LaunchError, run } from "./proc.ts";
+import { isAlive, LaunchError, run } from "./proc.ts";
 import { MINIO_COMMIT, MINIO_MODULE, MINIO_MODULE_VERSION, MINIO_RELEASE } from "./versions.ts";
 
 // Progress goes to stderr: `tools --print` keeps stdout for its KEY=path lines.
@@ -16,6 +17,13 @@ export async function ensureMinio(): Promise<string> {
   const dir = path.join(cacheDir(), "minio", MINIO_RELEASE);
   const binary = path.join(dir, "minio");
   if (fs.existsSync(binary)) return binary;
+  return exclusively(dir, async () => {
+    if (!fs.existsSync(binary)) await buildMinio(dir);
+    return binary;
+  });
+}
+
+async function buildMinio(dir: string) {
   say(`building MinIO ${MINIO_RELEASE} with the Go toolchain (once; a few minutes)…`);
   const tmp = `${dir}.partial-${process.pid}`;
   fs.mkdirSync(tmp, { recursive: true });
@@ -35,7 +43,39 @@ export async function ensureMinio(): Promise<string> {
     throw new LaunchError(`building MinIO failed (is Go installed and the Go module proxy reachable?)\n${e.message}`);
   });
   fs.renameSync(tmp, dir);
-  return binary;
+}
+
+/**
+ * Runs `make` while holding `<target>.lock`: launchers and scripts/setup of several
+ * checkouts share the cache, and a second creator would delete the first one's work.
+ * The others wait; a lock left by a process that died is taken over.
+ */
+const LOCK_POLL_MS = 1_000;
+
+export async function exclusively<T>(target: string, make: () => Promise<T>): Promise<T> {
+  const lock = `${target}.lock`;
+  const owner = path.join(lock, "pid");
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(owner, String(process.pid));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const pid = Number(fs.existsSync(owner) ? fs.readFileSync(owner, "utf8") : 0);
+      // No pid a while after the lock was made: its maker died in between.
+      const madeAt = fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+      const orphaned = pid ? !isAlive(pid) : Date.now() - madeAt > 10_000;
+      if (orphaned) fs.rmSync(lock, { recursive: true, force: true });
+      else await sleep(LOCK_POLL_MS);
+    }
+  }
+  try {
+    return await make();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -47,6 +87,16 @@ export async function ensureVenv(name: string, requirements: string, label: stri
   const dir = path.join(cacheDir(), `${name}-${hash}`);
   const ready = path.join(dir, ".complete");
   if (fs.existsSync(ready)) return dir;
+  return exclusively(dir, async () => {
+    // Made by the process this one waited for.
+    if (fs.existsSync(ready)) return dir;
+    await createVenv(dir, requirements, label);
+    fs.writeFileSync(ready, new Date().toISOString());
+    return dir;
+  });
+}
+
+async function createVenv(dir: string, requirements: string, label: string) {
   say(`creating the ${label} virtualenv (once; about a minute)…`);
   fs.rmSync(dir, { recursive: true, force: true });
   const python = process.env.PYTHON ?? "python3";
@@ -54,8 +104,6 @@ export async function ensureVenv(name: string, requirements: string, label: stri
   await run(path.join(dir, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", "-r", requirements], { quiet: true }).catch((e: Error) => {
     throw new LaunchError(`installing ${requirements} failed\n${e.message}`);
   });
-  fs.writeFileSync(ready, new Date().toISOString());
-  return dir;
 }
 
 /** The MLflow server's virtualenv (infra/mlflow/requirements.txt). */
