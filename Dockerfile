@@ -19,7 +19,8 @@ FROM base AS deps
 # Prisma's CLI, and the postinstall of @prisma/engines, download a native schema
 # engine from Prisma's own servers unless this names one. Nothing here needs it
 # (migrations run on the WebAssembly engine, as in the local stack), and the
-# stub fails loudly should anything call it.
+# stub fails loudly should anything call it. (`prisma generate` then warns that it
+# finds no libssl: it looks only to choose a native engine, and needs none.)
 ENV PRISMA_SCHEMA_ENGINE_BINARY=/app/scripts/prisma-engine-stub.sh
 COPY package.json package-lock.json prisma.config.ts ./
 # What npm's postinstall (prisma generate) reads, so this layer is rebuilt only when they change.
