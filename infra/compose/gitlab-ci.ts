@@ -99,9 +99,13 @@ function condition(text: string, vars: Vars): boolean {
   return operator === "==" ? value === other : value !== other;
 }
 
-/** The first rule that matches decides; none matching means the job (or pipeline) does not run. */
+/**
+ * The first rule that matches decides; none matching means the job (or pipeline)
+ * does not run. A job without rules gets GitLab's default, `only: [branches, tags]`,
+ * so it stays out of merge request pipelines.
+ */
 export function matchRule(rules: Rule[] | undefined, vars: Vars): Rule | undefined {
-  if (!rules) return {};
+  if (!rules) return vars.CI_PIPELINE_SOURCE === "merge_request_event" ? undefined : {};
   const rule = rules.find((r) => r.if === undefined || evaluate(r.if, vars));
   return rule && rule.when !== "never" ? rule : undefined;
 }
