@@ -37,7 +37,7 @@ export class StoreRefusal extends Error {
 }
 
 /** S3 numbers parts 1 to 10,000. */
-export const MAX_PARTS = 10_000;
+const MAX_PARTS = 10_000;
 /** A complete call lists every part with its ETag and URL (about 1 KiB each with the public host). */
 export const PART_LIST_MAX_BYTES = 16 << 20;
 
