@@ -48,10 +48,12 @@ describe("the appliance as compose started it", () => {
     expect((await fetch(new URL("/metrics", HUB_URL))).status).toBe(403);
   });
 
-  it("keeps MLflow and MinIO out of reach of the edge network: the stand-in there cannot even resolve them", () => {
+  it("keeps MLflow, MinIO and Postgres out of reach of the edge network: the stand-in there cannot even resolve them", () => {
     for (const name of ["mlflow", "minio", "postgres"]) {
       const r = composeOk(["exec", "-T", "gitlab-dev", "node", "-e", `require("node:dns").lookup(${JSON.stringify(name)}, (e) => console.log(e ? e.code : "resolved"))`]);
-      expect([name, r.trim()]).toEqual([name, "ENOTFOUND"]);
+      // Docker's resolver does not know the name on this network and asks upstream, which the
+      // suite's egress block leaves unanswered (EAI_AGAIN) or a resolver answers NXDOMAIN (ENOTFOUND).
+      expect([name, r.trim()]).toEqual([name, expect.stringMatching(/^(ENOTFOUND|EAI_AGAIN)$/)]);
     }
   });
 
