@@ -56,15 +56,6 @@ test("after GitLab revokes the hub's grant, the dashboard and the MLflow UI end 
   expect(await sessionRow(dashboard.sessionToken)).toBe(0);
   expect(await sessionRow(mlflowUi.sessionToken)).toBe(1);
 
-  // The stock MLflow UI's HTML entry; signing in again comes back to it.
-  const ui = await mlflowUi.context.newPage();
-  await ui.goto(UI);
-  await expect(ui).toHaveURL(`/signin?callbackUrl=${encodeURIComponent(UI)}&reason=expired`);
-  expect(await sessionRow(mlflowUi.sessionToken)).toBe(0);
-  await ui.getByRole("button", { name: "Sign in with GitLab" }).click();
-  // The stand-in still knows this browser: no login form, a fresh grant, back to the UI.
-  await expect(ui).toHaveURL(new RegExp(`${UI}\\?workspace=gitlab-${FLOOD.id}`));
-
   // The UI's own ajax calls, with a session whose token is dead: MLflow-shaped JSON, and the session ends.
   const ajax = await uiAjax.context.request.get(`${UI}ajax-api/2.0/mlflow/experiments/search?max_results=1`, { headers: { accept: "application/json" }, maxRedirects: 0 });
   expect(ajax.status()).toBe(401);
@@ -78,6 +69,15 @@ test("after GitLab revokes the hub's grant, the dashboard and the MLflow UI end 
     expect(sdk.status, accept).toBe(401);
     expect(await sdk.json()).toMatchObject({ error_code: "UNAUTHENTICATED" });
   }
+
+  // The stock MLflow UI's HTML entry; signing in again (last: it gives every session of the user a live token again) comes back to it.
+  const ui = await mlflowUi.context.newPage();
+  await ui.goto(UI);
+  await expect(ui).toHaveURL(`/signin?callbackUrl=${encodeURIComponent(UI)}&reason=expired`);
+  expect(await sessionRow(mlflowUi.sessionToken)).toBe(0);
+  await ui.getByRole("button", { name: "Sign in with GitLab" }).click();
+  // The stand-in still knows this browser: no login form, a fresh grant, back to the UI.
+  await expect(ui).toHaveURL(new RegExp(`${UI}\\?workspace=gitlab-${FLOOD.id}`));
 
   for (const b of [dashboard, mlflowUi, uiAjax]) await b.context.close();
 });

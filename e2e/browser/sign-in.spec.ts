@@ -100,6 +100,8 @@ test("signing out ends the session in the hub's database", async ({ page, contex
 test("signing in again replaces a GitLab token that stopped working", async ({ page, context }) => {
   await signIn(page, "erin", DEMO_PASSWORD);
   await expect(page.getByTestId("gitlab-username")).toHaveText(" (@erin)");
+  // The project counts call the gateway, which would end the session itself once the token is dead.
+  await expect(page.locator("[aria-busy='true']")).toHaveCount(0);
   // As if the user revoked the hub's grant in GitLab: the stored token is now worthless.
   await hubQuery("update accounts set access_token = 'revoked-by-user', expires_at = null where user_id in (select id from users where email like 'erin@%')");
   await page.reload();

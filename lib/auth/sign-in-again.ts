@@ -2,7 +2,8 @@ import "server-only";
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { SESSION_COOKIES } from "@/lib/gateway/credentials";
-import { endHubSession, signInPath } from "./stale-session";
+import { signInPath } from "./sign-in-path";
+import { endHubSession } from "./stale-session";
 
 /**
  * For a page that found GitLab refusing this browser's token: ends the browser's hub

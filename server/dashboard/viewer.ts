@@ -4,7 +4,7 @@ import { cache } from "react";
 import { auth } from "@/auth";
 import { gitlabAccessToken } from "@/lib/auth/gitlab-token";
 import { signInAgain } from "@/lib/auth/sign-in-again";
-import { signInPath } from "@/lib/auth/stale-session";
+import { signInPath } from "@/lib/auth/sign-in-path";
 import { GitLabTokenError } from "@/lib/gitlab/oauth";
 
 export interface Viewer {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signInPath } from "./stale-session";
+import { signInPath } from "./sign-in-path";
 
 describe("signInPath", () => {
   it("comes back to the page the browser was on, query included", () => {
