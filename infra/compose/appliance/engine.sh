@@ -130,15 +130,19 @@ start_daemon() {
   need_root "starting dockerd"
   rm -f "$MARKER"
   write_daemon_config
+  local logged failure=
+  logged=$(stat -c %s "$RUN/dockerd.log" 2>/dev/null || echo 0)
   # A closed loopback port as proxy: a pull fails at once instead of timing out.
-  # setsid: the daemon outlives the caller's process group.
+  # setsid: the daemon outlives the caller's process group; 9>&-: it must not hold engine.sh's lock.
   env HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 http_proxy= https_proxy= NO_PROXY= no_proxy= \
-    setsid dockerd --config-file "$CACHE/daemon.json" --pidfile "$PIDFILE" >>"$RUN/dockerd.log" 2>&1 </dev/null &
+    setsid dockerd --config-file "$CACHE/daemon.json" --pidfile "$PIDFILE" >>"$RUN/dockerd.log" 2>&1 </dev/null 9>&- &
   local launched=$! deadline=$((SECONDS + READY_TIMEOUT))
   until daemon_answers; do
-    if ! kill -0 "$launched" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
-      say "dockerd did not become ready within ${READY_TIMEOUT} s; the end of $RUN/dockerd.log:"
-      tail -n 30 "$RUN/dockerd.log" >&2
+    kill -0 "$launched" 2>/dev/null || failure="dockerd exited"
+    [ $SECONDS -lt $deadline ] || failure="dockerd did not answer within ${READY_TIMEOUT} s"
+    if [ -n "$failure" ]; then
+      say "$failure; what it logged ($RUN/dockerd.log):"
+      tail -c +$((logged + 1)) "$RUN/dockerd.log" | tail -n 30 >&2
       kill "$launched" 2>/dev/null || true
       exit 1
     fi
