@@ -124,7 +124,8 @@ build_one() {
     say "$tag: up to date ($(size_of "$tag"))"
     return
   fi
-  local context=$WORK/context/$1 log=$WORK/$1.log
+  local context=$WORK/context/$1 log=$WORK/$1.log previous
+  previous=$(docker image inspect -f '{{ .Id }}' "$tag" 2>/dev/null || true)
   rm -rf "$context"
   mkdir -p "$context"
   cp -a "$folder/." "$context/"
@@ -136,6 +137,10 @@ build_one() {
   DOCKER_BUILDKIT=0 docker build --label "$LABEL=$hash" --tag "$tag" "$context" >"$log" 2>&1 \
     || { tail -n 30 "$log" >&2; die "building $tag failed (whole log: $log)"; }
   rm -rf "$context"
+  # The image this one replaces, unless a container or another image still uses it.
+  if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect -f '{{ .Id }}' "$tag")" ]; then
+    docker image rm "$previous" >/dev/null 2>&1 || true
+  fi
   say "$tag: built $(since "$start") ($(size_of "$tag"))"
 }
 
