@@ -91,6 +91,8 @@ describe("backup and restore across docker compose down -v", () => {
     const restored = compose(["--profile", "ops", "run", "--rm", "-T", "ops", "restore", inside!]);
     expect(restored.status, restored.stderr + restored.stdout).toBe(0);
     composeOk(["up", "-d", "--wait", "--wait-timeout", "300", "--pull", "never"]);
+    // Every container is new: the kept-alive connections this process had to Traefik are gone.
+    await eventually(() => mlflow(hub(), PROJECTS[0], "GET", "experiments/search?max_results=1"));
 
     expect(await snapshot(hub(), PROJECTS)).toEqual(before);
   });
