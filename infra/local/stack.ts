@@ -183,7 +183,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await step("hub", () => startHub({ logDir, port: ports.hub, mode: opts.hub as HubMode, env }));
   }
   const allEnv = { ...env, ...testEnv };
-  fs.writeFileSync(path.join(dir, "env"), Object.entries(allEnv).map(([k, v]) => `${k}=${v}`).join("\n") + "\n", { mode: 0o600 });
+  // Single-quoted, as gen-env.sh writes .env: `set -a; . .local/env` must read a value with spaces (a GC schedule) as one.
+  const quoted = (k: string, v: string) => {
+    if (v.includes("'")) throw new Error(`${k} holds a single quote, which the stack's env file cannot carry`);
+    return `${k}='${v}'`;
+  };
+  fs.writeFileSync(path.join(dir, "env"), Object.entries(allEnv).map(([k, v]) => quoted(k, v)).join("\n") + "\n", { mode: 0o600 });
   const stopOne = async (name: string) => {
     const i = services.findIndex((s) => s.name === name);
     if (i < 0) throw new LaunchError(`${name} is not running`);

@@ -39,7 +39,8 @@ run_init_scripts() {
         ;;
       *.sql) echo "$0: running $f"; sql --dbname "$POSTGRES_DB" -f "$f" ;;
       *.sql.gz) echo "$0: running $f"; gunzip -c "$f" | sql --dbname "$POSTGRES_DB" ;;
-      *) [ -e "$f" ] && echo "$0: ignoring $f" ;;
+      # An empty folder leaves the pattern itself, which is no file: nothing to say.
+      *) if [ -e "$f" ]; then echo "$0: ignoring $f"; fi ;;
     esac
   done
 }
