@@ -10,6 +10,7 @@
 #                 (`set -a; . <(engine.sh up); set +a`); progress goes to stderr
 #   down          stops dockerd if `up` started it; a daemon it found running stays
 #   go-tool NAME  builds one of GO_TOOLS below into the cache if missing, prints its path
+#   prefetch      builds every one of GO_TOOLS that is missing (holding up's lock)
 # MLFLOW_HUB_CACHE moves the cache, as for the local stack.
 set -euo pipefail
 shopt -s inherit_errexit
@@ -198,6 +199,9 @@ lock() { mkdir -p "$RUN" && exec 9>"$RUN/engine.lock" && flock 9; }
 case ${1:-} in
   up) lock && up ;;
   down) lock && down ;;
+  # scripts/test starts this in the background, niced, so the Go builds (Traefik alone takes
+  # 10-20 minutes from cold) use the cores the local suites leave idle; `up` waits for it on the lock.
+  prefetch) lock && for name in docker-compose-v2.40.3 docker-buildx-v0.29.1 traefik-v3.6.13 mc-20250313080218; do ensure_go_tool "$name"; done ;;
   go-tool)
     [ $# -eq 2 ] || die "usage: engine.sh go-tool NAME"
     ensure_go_tool "$2"
