@@ -126,7 +126,7 @@ export function createGateway(o: GatewayOptions) {
     if (!identity) throw unauthenticated("Your hub session has expired: sign in again.");
     out.userId = identity.userId;
     out.username = identity.username;
-    return { kind: "token" as const, token: identity.token };
+    return { kind: "hub-session" as const, token: identity.token };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, out: Outcome): Promise<{ status: number; outcome: "allowed" | "denied" | "error" }> {
@@ -279,6 +279,7 @@ export function createGateway(o: GatewayOptions) {
         outcome,
         status,
         detail,
+        token: out.access?.credential,
       });
     }
     o.log.info({ method, route: out.route, action: out.action, project: out.access?.project.id, user: out.username, status, outcome, ms: Math.round(seconds * 1000) }, "gateway");
