@@ -83,6 +83,13 @@ describe("config", () => {
     expect(errorOf({ ...valid, DELETE_MIN_ACCESS_LEVEL: "reporter" })).toMatch(/DELETE_MIN_ACCESS_LEVEL must be developer, maintainer or owner/);
   });
 
+  it("caps project tokens at a year unless told otherwise, and refuses a cap that is not whole days", () => {
+    expect(parseConfig(valid).PROJECT_TOKEN_MAX_DAYS).toBe(365);
+    expect(parseConfig({ ...valid, PROJECT_TOKEN_MAX_DAYS: "30" }).PROJECT_TOKEN_MAX_DAYS).toBe(30);
+    expect(errorOf({ ...valid, PROJECT_TOKEN_MAX_DAYS: "1.5" })).toContain("PROJECT_TOKEN_MAX_DAYS must be a whole number of days");
+    expect(errorOf({ ...valid, PROJECT_TOKEN_MAX_DAYS: "0" })).toContain("PROJECT_TOKEN_MAX_DAYS");
+  });
+
   it("refuses a cache timeout that is not a number", () => {
     expect(errorOf({ ...valid, PROJECT_CACHE_TIMEOUT: "soon" })).toContain("PROJECT_CACHE_TIMEOUT");
   });

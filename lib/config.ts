@@ -46,6 +46,7 @@ export const configSchema = z.object({
       .optional(),
   ),
   PROJECT_CACHE_TIMEOUT: env(z.coerce.number({ error: "must be a number of seconds" }).int().min(0).max(3600).default(30)),
+  PROJECT_TOKEN_MAX_DAYS: env(z.coerce.number({ error: "must be a number of days" }).int("must be a whole number of days").min(1).max(3650).default(365)),
   DELETE_MIN_ACCESS_LEVEL: env(
     z
       .enum(["developer", "maintainer", "owner", "Developer", "Maintainer", "Owner"], { error: "must be developer, maintainer or owner" })

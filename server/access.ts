@@ -1,6 +1,9 @@
 import { config } from "@/lib/config";
+import { db } from "@/lib/db/client";
 import { createAccessResolver, type AccessResolver } from "@/lib/gateway/access";
 import { accessCache, gitlabCalls } from "@/lib/gateway/metrics";
+import { logger } from "@/lib/logger";
+import { projectTokenSource } from "@/lib/tokens/store";
 
 const KEY = Symbol.for("mlflow-hub.access-resolver");
 type Holder = { [KEY]?: AccessResolver };
@@ -18,6 +21,7 @@ export function sharedAccessResolver(): AccessResolver {
     holder[KEY] = createAccessResolver({
       gitlabUrl: c.GITLAB_URL,
       serviceToken: c.GITLAB_SERVICE_TOKEN,
+      projectTokens: projectTokenSource(db(), (e) => logger().error({ err: e }, "a project token's last use could not be recorded")),
       mandatoryTopics: c.MANDATORY_TOPICS,
       ttlSeconds: c.PROJECT_CACHE_TIMEOUT,
       onGitLabCall: (endpoint, status) => gitlabCalls.labels(endpoint, String(status)).inc(),

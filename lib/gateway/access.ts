@@ -1,8 +1,9 @@
-import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
+import { hashToken, isWellFormedProjectToken } from "../tokens/format";
 import type { Credential } from "./credentials";
 import type { ProjectAccess, Visibility } from "./decide";
 import { GatewayError, notFoundProject, unauthenticated, unavailable } from "./errors";
+import { ACCESS_LEVEL } from "./permissions";
 import type { ProjectRef } from "./project-path";
 
 /** What the gateway knows of a CI job, for the provenance tags it adds to runs the job creates. */
@@ -16,15 +17,42 @@ export interface JobInfo {
   username: string;
 }
 
-export type AccessResult = { kind: "granted"; access: ProjectAccess; username?: string; job?: JobInfo } | { kind: "denied"; error: GatewayError };
+/** `expiresAt`: when the credential itself stops working; no answer is kept past it. */
+export type AccessResult = { kind: "granted"; access: ProjectAccess; username?: string; job?: JobInfo; expiresAt?: Date } | { kind: "denied"; error: GatewayError };
 
-/** A caller as the resolver sees it: sessions have already been turned into their GitLab token. */
-export type ResolvableCredential = Exclude<Credential, { kind: "session" }>;
+/**
+ * A caller as the resolver sees it. Sessions have already been turned into their GitLab token:
+ * `hub-session` is the OAuth token of a sign-in to this hub (browser, dashboard), which acts with
+ * its user's role although the hub only asks GitLab for read_api; a `token` is one a user minted
+ * and sent, and is held to what its GitLab scopes allow.
+ */
+export type ResolvableCredential = Exclude<Credential, { kind: "session" }> | { kind: "hub-session"; token: string };
+
+/** A hub project token as its store holds it. */
+export interface ProjectTokenGrant {
+  id: string;
+  name: string;
+  access: "read" | "write";
+  projectId: number;
+  /** The owner's GitLab user id: their current role is what the token is worth, at most. */
+  ownerGitlabId: number;
+  ownerUsername: string;
+  expiresAt: Date;
+}
+
+export interface ProjectTokenSource {
+  /** The token whose SHA-256 (base64url) this is, or undefined. */
+  find(hash: string): Promise<ProjectTokenGrant | undefined>;
+  /** Called when a token was checked against GitLab, at most once per token, project and TTL. */
+  used?(id: string): void;
+}
 
 export interface AccessResolverOptions {
   gitlabUrl: string;
-  /** read_api token of the hub, needed for CI job tokens (GitLab does not let them read /projects/:id). */
+  /** read_api token of the hub, needed for CI job tokens (GitLab does not let them read /projects/:id) and project tokens. */
   serviceToken?: string;
+  /** Where hub project tokens are looked up; without it they are refused. */
+  projectTokens?: ProjectTokenSource;
   mandatoryTopics: readonly string[];
   ttlSeconds: number;
   timeoutMs?: number;
@@ -41,6 +69,17 @@ interface GitLabProject {
   permissions?: { project_access: { access_level: number } | null; group_access: { access_level: number } | null };
 }
 
+interface GitLabMember {
+  access_level: number;
+  state?: string;
+}
+
+/** What a GitLab token's own scopes let it do here, and how audit rows name it. */
+interface TokenScopes {
+  writes: boolean;
+  label: string;
+}
+
 interface GitLabJob {
   id: number;
   web_url: string;
@@ -55,9 +94,15 @@ const badToken = () => denied(unauthenticated("GitLab did not accept the token: 
 const missingScope = () =>
   denied(new GatewayError("PERMISSION_DENIED", "The token's scopes do not let it read projects: use a token with the read_api (or api) scope."));
 
+const READ_ONLY_GITLAB_TOKEN =
+  "This GitLab token can only read here: it has the read_api scope but not api, and the hub lets a token do no more in MLflow than in GitLab. " +
+  "To log runs or change anything, use a hub project token (create one on the project's Get started page in the hub) or a GitLab token with the api scope.";
+const READ_ONLY_PROJECT_TOKEN =
+  "This hub project token is read-only. To log runs or change anything, create a write token on the project's Get started page in the hub.";
+const badProjectToken = () => denied(unauthenticated("The hub project token is unknown, expired or revoked: create a new one on the project's Get started page in the hub."));
+
 const refPath = (ref: ProjectRef) => (ref.kind === "id" ? String(ref.id) : encodeURIComponent(ref.path));
 const refKey = (ref: ProjectRef) => (ref.kind === "id" ? `#${ref.id}` : ref.path.toLowerCase());
-const hash = (token: string) => createHash("sha256").update(token).digest("base64url");
 
 /**
  * Resolves (caller, project) → project and role through GitLab's API with the
@@ -68,10 +113,11 @@ const hash = (token: string) => createHash("sha256").update(token).digest("base6
 export function createAccessResolver(o: AccessResolverOptions) {
   const timeoutMs = o.timeoutMs ?? 5_000;
 
+  /** `path` is below /api/v4 unless it starts with /oauth/. */
   async function gitlab<T>(endpoint: string, path: string, headers: Record<string, string>): Promise<{ status: number; body?: T }> {
     let res: Response;
     try {
-      res = await fetch(`${o.gitlabUrl}/api/v4${path}`, { headers: { accept: "application/json", ...headers }, signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
+      res = await fetch(`${o.gitlabUrl}${path.startsWith("/oauth/") ? "" : "/api/v4"}${path}`, { headers: { accept: "application/json", ...headers }, signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
     } catch {
       o.onGitLabCall?.(endpoint, "error");
       throw unavailable("GitLab");
@@ -94,8 +140,38 @@ export function createAccessResolver(o: AccessResolverOptions) {
     return { project: { id: p.id, path: p.path_with_namespace, visibility: p.visibility, topics: p.topics ?? [] }, accessLevel, source, anonymous };
   }
 
-  async function forToken(token: string, ref: ProjectRef): Promise<AccessResult> {
-    const res = await gitlab<GitLabProject>("projects/:id", `/projects/${refPath(ref)}`, { authorization: `Bearer ${token}` });
+  /**
+   * GitLab's own answer on the token: a personal, project or group access token describes itself
+   * at /personal_access_tokens/self (project and group tokens are personal tokens of a bot user);
+   * anything else there answers 400, and an OAuth token describes itself at /oauth/token/info.
+   * A token whose scopes cannot be read gets no writes.
+   */
+  async function lookupScopes(token: string): Promise<TokenScopes> {
+    const bearer = { authorization: `Bearer ${token}` };
+    const self = await gitlab<{ id: number; name: string; scopes?: string[] }>("personal_access_tokens/self", "/personal_access_tokens/self", bearer);
+    if (self.status === 200 && self.body) {
+      return { writes: self.body.scopes?.includes("api") ?? false, label: `GitLab access token "${self.body.name}" (id ${self.body.id})` };
+    }
+    if (self.status !== 400) return { writes: false, label: "GitLab token" };
+    const info = await gitlab<{ scope?: string[] | string }>("oauth/token/info", "/oauth/token/info", bearer);
+    const scopes = info.status === 200 ? info.body?.scope : undefined;
+    const list = Array.isArray(scopes) ? scopes : typeof scopes === "string" ? scopes.split(" ") : [];
+    return { writes: list.includes("api"), label: "GitLab OAuth token" };
+  }
+
+  // Scopes belong to the token, not to a project: one lookup per token and TTL serves every project.
+  const scopeCache = new LRUCache<string, TokenScopes, string>({
+    max: 100_000,
+    ttl: Math.max(1, o.ttlSeconds) * 1000,
+    fetchMethod: (_key, _stale, { context }) => lookupScopes(context),
+  });
+  const scopesOf = async (token: string) => (o.ttlSeconds === 0 ? lookupScopes(token) : (await scopeCache.fetch(hashToken(token), { context: token }))!);
+
+  async function forToken(token: string, ref: ProjectRef, heldToScopes: boolean): Promise<AccessResult> {
+    const [res, scopes] = await Promise.all([
+      gitlab<GitLabProject>("projects/:id", `/projects/${refPath(ref)}`, { authorization: `Bearer ${token}` }),
+      heldToScopes ? scopesOf(token) : undefined,
+    ]);
     if (res.status === 401) return badToken();
     if (res.status === 403) return missingScope();
     if (res.status !== 200 || !res.body || !hasTopics(res.body)) return denied(notFoundProject());
@@ -103,7 +179,48 @@ export function createAccessResolver(o: AccessResolverOptions) {
     const groupLevel = res.body.permissions?.group_access?.access_level ?? 0;
     const level = Math.max(projectLevel, groupLevel);
     const source = level === 0 ? "visibility" : projectLevel >= groupLevel ? "project" : "group";
-    return { kind: "granted", access: granted(res.body, level, source, false) };
+    const access = granted(res.body, level, source, false);
+    if (scopes) {
+      access.credential = scopes.label;
+      if (!scopes.writes) access.readOnly = READ_ONLY_GITLAB_TOKEN;
+    }
+    return { kind: "granted", access };
+  }
+
+  /**
+   * A hub project token is worth its owner's current role in its own project, read through the
+   * service token (the owner's own GitLab token is not the hub's to keep), and never more than the
+   * token's read or write; an owner without a role there takes the token's power with them.
+   */
+  async function forProjectToken(token: string, ref: ProjectRef): Promise<AccessResult> {
+    if (!o.projectTokens || !o.serviceToken) {
+      return denied(unauthenticated("Project tokens are not enabled on this hub: its administrator must set GITLAB_SERVICE_TOKEN."));
+    }
+    // A look-alike or a typo fails its checksum: no database lookup for it.
+    if (!isWellFormedProjectToken(token)) return badProjectToken();
+    let grant: ProjectTokenGrant | undefined;
+    try {
+      grant = await o.projectTokens.find(hashToken(token));
+    } catch {
+      throw unavailable("The hub's database");
+    }
+    if (!grant || grant.expiresAt.getTime() <= Date.now()) return badProjectToken();
+    const service = { authorization: `Bearer ${o.serviceToken}` };
+    const project = await gitlab<GitLabProject>("projects/:id", `/projects/${refPath(ref)}`, service);
+    if (project.status === 401 || project.status === 403) throw unavailable("The hub's GitLab service token");
+    // A project token serves only its own project: any other looks like one that does not exist.
+    if (project.status !== 200 || !project.body || project.body.id !== grant.projectId || !hasTopics(project.body)) return denied(notFoundProject());
+    const member = await gitlab<GitLabMember>("projects/:id/members/all/:user_id", `/projects/${project.body.id}/members/all/${grant.ownerGitlabId}`, service);
+    const level = member.status === 200 && member.body && (member.body.state ?? "active") === "active" ? member.body.access_level : 0;
+    if (level < ACCESS_LEVEL.guest) {
+      return denied(new GatewayError("PERMISSION_DENIED", `This project token's owner (${grant.ownerUsername}) no longer has a role in this project, so the token no longer works.`));
+    }
+    o.projectTokens.used?.(grant.id);
+    // members/all gives the higher of project and group membership, as GitLab resolves it.
+    const access = granted(project.body, level, "project", false);
+    access.credential = `project token "${grant.name}" (id ${grant.id})`;
+    if (grant.access === "read") access.readOnly = READ_ONLY_PROJECT_TOKEN;
+    return { kind: "granted", access, username: grant.ownerUsername, expiresAt: grant.expiresAt };
   }
 
   async function forAnonymous(ref: ProjectRef): Promise<AccessResult> {
@@ -124,39 +241,65 @@ export function createAccessResolver(o: AccessResolverOptions) {
     if (project.status === 401 || project.status === 403) throw unavailable("The hub's GitLab service token");
     // A job token serves only the project whose pipeline it belongs to.
     if (project.status !== 200 || !project.body || project.body.id !== job.body.pipeline.project_id || !hasTopics(project.body)) return denied(notFoundProject());
-    const member = await gitlab<{ access_level: number }>("projects/:id/members/all/:user_id", `/projects/${project.body.id}/members/all/${job.body.user.id}`, service);
+    const member = await gitlab<GitLabMember>("projects/:id/members/all/:user_id", `/projects/${project.body.id}/members/all/${job.body.user.id}`, service);
     const level = member.status === 200 && member.body ? member.body.access_level : 0;
     const p = job.body.pipeline;
     return {
       kind: "granted",
-      access: granted(project.body, level, "ci-job", false),
+      access: { ...granted(project.body, level, "ci-job", false), credential: `CI job token (job ${job.body.id})` },
       username: job.body.user.username,
       job: { id: job.body.id, url: job.body.web_url, pipelineId: p.id, pipelineUrl: p.web_url, sha: p.sha, ref: job.body.ref, username: job.body.user.username },
     };
   }
 
   function lookup(credential: ResolvableCredential, ref: ProjectRef): Promise<AccessResult> {
-    if (credential.kind === "anonymous") return forAnonymous(ref);
-    if (credential.kind === "job") return forJob(credential.token, ref);
-    return forToken(credential.token, ref);
+    switch (credential.kind) {
+      case "anonymous":
+        return forAnonymous(ref);
+      case "job":
+        return forJob(credential.token, ref);
+      case "project-token":
+        return forProjectToken(credential.token, ref);
+      case "hub-session":
+        return forToken(credential.token, ref, false);
+      case "token":
+        return forToken(credential.token, ref, true);
+    }
   }
 
   const cache = new LRUCache<string, AccessResult, { credential: ResolvableCredential; ref: ProjectRef }>({
     max: 100_000,
     ttl: Math.max(1, o.ttlSeconds) * 1000,
-    fetchMethod: (_key, _stale, { context }) => lookup(context.credential, context.ref),
+    fetchMethod: async (_key, _stale, { context, options }) => {
+      const result = await lookup(context.credential, context.ref);
+      // An expiring token's answer is not kept past the token's own end.
+      if (result.kind === "granted" && result.expiresAt) options.ttl = Math.max(1, Math.min(options.ttl ?? Infinity, result.expiresAt.getTime() - Date.now()));
+      return result;
+    },
   });
 
   return {
     async resolve(credential: ResolvableCredential, ref: ProjectRef): Promise<AccessResult> {
       if (o.ttlSeconds === 0) return lookup(credential, ref);
-      const key = `${credential.kind}:${credential.kind === "anonymous" ? "" : hash(credential.token)}:${refKey(ref)}`;
+      const key = `${credential.kind}:${credential.kind === "anonymous" ? "" : hashToken(credential.token)}:${refKey(ref)}`;
       const cached = cache.get(key);
       o.onCache?.(cached !== undefined);
       if (cached) return cached;
       return (await cache.fetch(key, { context: { credential, ref } }))!;
     },
-    clear: () => cache.clear(),
+    /** Whether `resolve` would answer from the cache, without asking GitLab: the gateway charges a lookup budget only for the others. */
+    cached(credential: ResolvableCredential, ref: ProjectRef): boolean {
+      return o.ttlSeconds > 0 && cache.has(`${credential.kind}:${credential.kind === "anonymous" ? "" : hashToken(credential.token)}:${refKey(ref)}`);
+    },
+    /** Drops every answer given to the token with this SHA-256 (base64url), e.g. when it is revoked. */
+    forget(tokenHash: string) {
+      scopeCache.delete(tokenHash);
+      for (const key of cache.keys()) if (key.split(":", 2)[1] === tokenHash) cache.delete(key);
+    },
+    clear: () => {
+      cache.clear();
+      scopeCache.clear();
+    },
   };
 }
 

@@ -12,6 +12,8 @@ export interface AuditRecord {
   outcome: "allowed" | "denied" | "error";
   status: number;
   detail?: string;
+  /** The token the request came with (a project token's name and id, a GitLab token's), never its secret. */
+  token?: string;
 }
 
 /**

@@ -13,6 +13,12 @@ describe("readCredential", () => {
     expect(readCredential("Bearer glcbt-demo-running", undefined)).toEqual({ kind: "job", token: "glcbt-demo-running" });
   });
 
+  it("recognises a hub project token by its mlfhub_ prefix, as Bearer or as the Basic password", () => {
+    const token = `mlfhub_${"a".repeat(46)}`;
+    expect(readCredential(`Bearer ${token}`, undefined)).toEqual({ kind: "project-token", token });
+    expect(readCredential(basic("bob", token), undefined)).toEqual({ kind: "project-token", token });
+  });
+
   it("takes the token from the password of Basic (MLFLOW_TRACKING_USERNAME/PASSWORD)", () => {
     expect(readCredential(basic("alice", "glpat-alice-demo"), undefined)).toEqual({ kind: "token", token: "glpat-alice-demo" });
   });

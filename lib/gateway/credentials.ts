@@ -1,3 +1,4 @@
+import { PROJECT_TOKEN_PREFIX } from "../tokens/format";
 import { unauthenticated } from "./errors";
 
 export type Credential =
@@ -6,6 +7,8 @@ export type Credential =
   | { kind: "token"; token: string }
   /** A GitLab CI job token (`$CI_JOB_TOKEN`, prefix glcbt-). */
   | { kind: "job"; token: string }
+  /** A hub project token (prefix mlfhub_): one project, read or write, capped by its owner's role. */
+  | { kind: "project-token"; token: string }
   /** The hub's Auth.js session cookie (browser, stock MLflow UI). */
   | { kind: "session"; sessionToken: string };
 
@@ -16,7 +19,9 @@ const TOKEN = /^[A-Za-z0-9._~+/=-]{8,512}$/;
 
 function classify(token: string): Credential {
   if (!TOKEN.test(token)) throw unauthenticated("The token is malformed.");
-  return token.startsWith("glcbt-") ? { kind: "job", token } : { kind: "token", token };
+  if (token.startsWith("glcbt-")) return { kind: "job", token };
+  if (token.startsWith(PROJECT_TOKEN_PREFIX)) return { kind: "project-token", token };
+  return { kind: "token", token };
 }
 
 function cookieValue(cookieHeader: string, name: string): string | undefined {

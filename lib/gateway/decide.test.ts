@@ -62,6 +62,20 @@ describe("decide", () => {
     expect(outcome(decide("refused", access(ACCESS_LEVEL.owner), "developer"))).toBe("403 PERMISSION_DENIED");
   });
 
+  it("keeps a read-only token to reading whatever its owner's role, and says why with the credential's own message", () => {
+    const readOnly = { ...access(ACCESS_LEVEL.owner), readOnly: "This token can only read." };
+    expect(outcome(decide("read", readOnly, "developer"))).toBe("allow");
+    for (const action of ["write", "delete"] as const) {
+      const d = decide(action, readOnly, "developer");
+      expect(d.allow ? "allow" : `${d.error.code}: ${d.error.message}`).toBe("PERMISSION_DENIED: This token can only read.");
+    }
+  });
+
+  it("names the role, not the token, when the role itself refuses a read-only token's write", () => {
+    const d = decide("write", { ...access(ACCESS_LEVEL.reporter), readOnly: "This token can only read." }, "developer");
+    expect(d.allow ? "allow" : d.error.message).toMatch(/^Your role in this project \(Reporter\)/);
+  });
+
   it("never allows a project action when no access was resolved", () => {
     expect(outcome(decide("read", undefined, "developer"))).toBe("500 INTERNAL_ERROR");
   });

@@ -12,6 +12,10 @@ export interface ProjectAccess {
   /** Where the level comes from, for the permissions page and audit. */
   source: "project" | "group" | "visibility" | "ci-job";
   anonymous: boolean;
+  /** Set when the credential, not the role, keeps the caller to reading: why, and what to use instead. */
+  readOnly?: string;
+  /** The token the caller came with, as audit rows name it (never its secret). */
+  credential?: string;
 }
 
 export type Decision = { allow: true } | { allow: false; error: GatewayError };
@@ -29,7 +33,10 @@ export function decide(action: RouteAction, access: ProjectAccess | undefined, d
   }
   if (!access) return { allow: false, error: new GatewayError("INTERNAL_ERROR", "No project access was resolved for this request.") };
   const permission = permissionTable(deleteFloor).find((p) => p.action === (action as ProjectAction))!;
-  if (access.accessLevel >= permission.minAccessLevel) return ALLOW;
+  if (access.accessLevel >= permission.minAccessLevel) {
+    // The role would allow it: only the token's own limit can still refuse.
+    return permission.action !== "read" && access.readOnly ? { allow: false, error: new GatewayError("PERMISSION_DENIED", access.readOnly) } : ALLOW;
+  }
   if (permission.byVisibility && (access.project.visibility === "public" || (access.project.visibility === "internal" && !access.anonymous))) return ALLOW;
   if (access.anonymous) return { allow: false, error: unauthenticated(`Sign in to ${action} in this project: send a GitLab token (MLFLOW_TRACKING_TOKEN).`) };
   const role = roleName(access.accessLevel);

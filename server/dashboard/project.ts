@@ -43,7 +43,7 @@ export function projectView(access: ProjectAccess, deleteFloor = config().DELETE
 export const loadProject = cache(async (viewer: Viewer, ref: string | number): Promise<ProjectLookup> => {
   try {
     const result = await sharedAccessResolver().resolve(
-      { kind: "token", token: viewer.token },
+      { kind: "hub-session", token: viewer.token },
       typeof ref === "number" ? { kind: "id", id: ref } : { kind: "path", path: ref },
     );
     if (result.kind === "denied") {
