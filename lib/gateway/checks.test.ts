@@ -1,14 +1,23 @@
 import { describe, expect, it } from "vitest";
 import type { JobInfo } from "./access";
 import { artifactPathAllowed } from "./artifact-paths";
-import { checks, entityReferences, sourceAllowed, traceTagKeys, type CheckContext } from "./checks";
+import { BODY_SHAPES, bodyShapeOf, checks, entityReferences, isTraceId, sourceAllowed, traceTagKeys, type CheckContext } from "./checks";
 import { GatewayError } from "./errors";
+import { routeTable } from "./routes";
+import { TRANSFER_BODY_CHECKS } from "./transfers";
 
 const WS = "gitlab-101";
 const RUN_HERE = "a".repeat(32);
 const RUN_ELSEWHERE = "b".repeat(32);
+const TRACE_HERE = `tr-${"c".repeat(32)}`;
+const TRACE_POINTING_ELSEWHERE = `tr-${"d".repeat(32)}`;
+const TRACE_ARCHIVED_ELSEWHERE = "e".repeat(32);
+const TRACE_BAD_TAG = `tr-${"f".repeat(32)}`;
 
-/** MLflow as the checks see it: runs/get and logged-models answer 200 only for this workspace's objects. */
+const NOT_FOUND = { status: 404, json: { error_code: "RESOURCE_DOES_NOT_EXIST" } };
+const traceAnswer = (tags: Record<string, unknown>) => ({ status: 200, json: { trace: { trace_info: { trace_id: "x", tags } } } });
+
+/** MLflow as the checks see it, answering as 3.17.2 does: runs, logged models and traces exist only for this workspace's ids. */
 function context(over: Partial<CheckContext> = {}): CheckContext {
   return {
     workspace: WS,
@@ -16,13 +25,26 @@ function context(over: Partial<CheckContext> = {}): CheckContext {
     params: {},
     query: new URLSearchParams(),
     mlflow: async (p) => {
-      if (p.includes(RUN_HERE) || p.includes("m-here")) return { status: 200, json: {} };
-      if (p.startsWith("/api/2.0/mlflow/model-versions/get")) return { status: 200, json: { model_version: { source: p.includes("version=2") ? "s3://bucket/workspaces/gitlab-102/1/x" : `runs:/${RUN_HERE}/model` } } };
-      return { status: 404, json: { error_code: "RESOURCE_DOES_NOT_EXIST" } };
+      if (p === `/api/2.0/mlflow/runs/get?run_id=${RUN_HERE}`) return { status: 200, json: { run: { info: { run_id: RUN_HERE } } } };
+      if (p === "/api/2.0/mlflow/logged-models/m-here") return { status: 200, json: { model: { info: { model_id: "m-here" } } } };
+      if (p.startsWith("/api/2.0/mlflow/model-versions/get")) {
+        if (p.includes("version=3")) return NOT_FOUND;
+        return { status: 200, json: { model_version: { source: p.includes("version=2") ? "s3://bucket/workspaces/gitlab-102/1/x" : `runs:/${RUN_HERE}/model` } } };
+      }
+      if (p === `/api/3.0/mlflow/traces/${TRACE_HERE}`) return traceAnswer({ "mlflow.artifactLocation": `mlflow-artifacts:/workspaces/${WS}/1/traces/${TRACE_HERE}/artifacts` });
+      if (p === `/api/3.0/mlflow/traces/${TRACE_POINTING_ELSEWHERE}`) return traceAnswer({ "mlflow.artifactLocation": "mlflow-artifacts:/workspaces/gitlab-102/1/traces/x/artifacts" });
+      if (p === `/api/3.0/mlflow/traces/${TRACE_ARCHIVED_ELSEWHERE}`) {
+        return traceAnswer({ "mlflow.artifactLocation": `mlflow-artifacts:/workspaces/${WS}/1/traces/x/artifacts`, "mlflow.trace.archiveLocation": "s3://mlflow-artifacts/workspaces/gitlab-102/1" });
+      }
+      if (p === `/api/3.0/mlflow/traces/${TRACE_BAD_TAG}`) return traceAnswer({ "mlflow.artifactLocation": 42 });
+      return NOT_FOUND;
     },
     ...over,
   };
 }
+
+/** A context whose MLflow answers every lookup with `answer`. */
+const answering = (answer: { status: number; json: Record<string, unknown> }, over: Partial<CheckContext> = {}) => context({ mlflow: async () => answer, ...over });
 
 async function refusal(run: () => unknown): Promise<string> {
   try {
@@ -86,6 +108,14 @@ describe("model version sources", () => {
     expect(await refusal(() => ask("2"))).toBe("403 PERMISSION_DENIED");
   });
 
+  // The lookup used to read "not found" as "nothing to check" and forward the request anyway.
+  it("refuses a version its lookup does not find, and one whose lookup MLflow fails", async () => {
+    const ask = (ctx: CheckContext) => checks["model-version-artifact"]({ ...ctx, query: new URLSearchParams({ name: "m", version: "3", path: "MLmodel" }) });
+    expect(await refusal(() => ask(context()))).toBe("404 RESOURCE_DOES_NOT_EXIST");
+    expect(await refusal(() => ask(answering({ status: 200, json: {} })))).toBe("404 RESOURCE_DOES_NOT_EXIST");
+    expect(await refusal(() => ask(answering({ status: 500, json: {} })))).toBe("503 TEMPORARILY_UNAVAILABLE");
+  });
+
   it("refuses a run_id of another project beside a valid source", async () => {
     const body = { name: "m", source: "models:/x/1", run_id: RUN_ELSEWHERE };
     expect(await refusal(() => checks["model-version-source"](context({ body })))).toBe("403 PERMISSION_DENIED");
@@ -101,6 +131,13 @@ describe("references to other MLflow objects", () => {
     expect(await refusal(() => checks["entity-reference"](context({ body: { run_id: RUN_HERE, key: "k", value: 1, model_id: "m-there" } })))).toBe("404 RESOURCE_DOES_NOT_EXIST");
     expect(await refusal(() => checks["entity-reference"](context({ body: { run_id: RUN_HERE, key: "k", value: 1, model_id: "m-here" } })))).toBe("allowed");
   });
+
+  it("refuses a reference whose lookup is not a clean 200 carrying the object", async () => {
+    const body = { model_id: "m-here", source_run_id: RUN_HERE };
+    expect(await refusal(() => checks["entity-reference"](answering({ status: 200, json: {} }, { body })))).toBe("404 RESOURCE_DOES_NOT_EXIST");
+    expect(await refusal(() => checks["entity-reference"](answering({ status: 502, json: {} }, { body })))).toBe("503 TEMPORARILY_UNAVAILABLE");
+    expect(await refusal(() => checks["entity-reference"](context({ body: { source_run_id: RUN_ELSEWHERE } })))).toBe("404 RESOURCE_DOES_NOT_EXIST");
+  });
 });
 
 describe("trace storage tags", () => {
@@ -111,6 +148,77 @@ describe("trace storage tags", () => {
   it.each(["mlflow.artifactLocation", "mlflow.trace.spansLocation", "mlflow.trace.archiveLocation"])("refuses setting %s", async (key) => {
     expect(await refusal(() => checks["trace-tag"](context({ body: { key, value: "s3://elsewhere" } })))).toBe("403 PERMISSION_DENIED");
     expect(await refusal(() => checks["trace-tag"](context({ body: { trace: { trace_info: { tags: { [key]: "x" } } } } })))).toBe("403 PERMISSION_DENIED");
+  });
+});
+
+describe("trace ids", () => {
+  it.each([
+    [TRACE_HERE, true],
+    ["0123456789abcdef0123456789abcdef", true],
+    [`${TRACE_HERE}/x`, false],
+    [`tr-${"c".repeat(31)}`, false],
+    [`TR-${"c".repeat(32)}`, false],
+    [`tr-${"C".repeat(32)}`, false],
+    [`trace:/catalog.schema/${"c".repeat(32)}`, false],
+    [`../${TRACE_HERE}`, false],
+    [`${TRACE_HERE}\n`, false],
+    ["", false],
+  ])("%j is an id MLflow issues: %s", (id, ok) => {
+    expect(isTraceId(id)).toBe(ok);
+  });
+
+  it("refuses a v3 start-trace whose id MLflow would not issue, or without one", async () => {
+    const start = (traceId?: string) => checks["trace-id"](context({ body: { trace: { trace_info: traceId === undefined ? {} : { trace_id: traceId } } } }));
+    expect(await refusal(() => start(TRACE_HERE))).toBe("allowed");
+    for (const id of [`${TRACE_HERE}/x`, "tr-x/../y", undefined]) expect(await refusal(() => start(id))).toBe("400 INVALID_PARAMETER_VALUE");
+  });
+});
+
+describe("trace storage reads", () => {
+  const read = (query: Record<string, string | string[]>, ctx = context()) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) for (const one of [v].flat()) q.append(k, one);
+    return checks["trace-storage"]({ ...ctx, query: q });
+  };
+
+  it("serves a trace whose data lies in this project", async () => {
+    expect(await refusal(() => read({ request_id: TRACE_HERE }))).toBe("allowed");
+    expect(await refusal(() => read({ trace_ids: [TRACE_HERE, TRACE_HERE] }))).toBe("allowed");
+  });
+
+  it("refuses a trace whose artifact or archive location lies elsewhere, or is not a string", async () => {
+    expect(await refusal(() => read({ trace_id: TRACE_POINTING_ELSEWHERE }))).toBe("403 PERMISSION_DENIED");
+    expect(await refusal(() => read({ trace_id: TRACE_ARCHIVED_ELSEWHERE }))).toBe("403 PERMISSION_DENIED");
+    expect(await refusal(() => read({ trace_id: TRACE_BAD_TAG }))).toBe("403 PERMISSION_DENIED");
+  });
+
+  // Issue 11, hole 3: an id with a '/' made the lookup 404, read as "no tags".
+  it("refuses, without asking MLflow, an id with a '/' or any other id MLflow would not issue, under every name and position", async () => {
+    const never = context({ mlflow: async () => expect.unreachable("no lookup for a malformed id") });
+    const queries: Record<string, string | string[]>[] = [{ request_id: `${TRACE_HERE}/x` }, { trace_id: "tr-a,tr-b" }, { trace_ids: [TRACE_HERE, `${TRACE_POINTING_ELSEWHERE}/x`] }, { trace_id: "" }];
+    for (const query of queries) {
+      expect(await refusal(() => read(query, never)), JSON.stringify(query)).toBe("400 INVALID_PARAMETER_VALUE");
+    }
+  });
+
+  it("refuses a trace its lookup does not find, and one whose lookup is not a clean 200", async () => {
+    expect(await refusal(() => read({ trace_id: `tr-${"0".repeat(32)}` }))).toBe("404 RESOURCE_DOES_NOT_EXIST");
+    expect(await refusal(() => read({ trace_id: TRACE_HERE }, answering({ status: 200, json: {} })))).toBe("404 RESOURCE_DOES_NOT_EXIST");
+    expect(await refusal(() => read({ trace_id: TRACE_HERE }, answering({ status: 500, json: {} })))).toBe("503 TEMPORARILY_UNAVAILABLE");
+  });
+});
+
+describe("body shapes", () => {
+  it("name every check that reads the body, the transfer checks included, and no check the gateway does not have", () => {
+    for (const name of TRANSFER_BODY_CHECKS) expect(BODY_SHAPES[name], name).toBeDefined();
+    for (const name of Object.keys(BODY_SHAPES)) expect(checks[name], name).toBeDefined();
+  });
+
+  it("make the gateway read the body of every route whose checks read one", () => {
+    const routes = (check: string) => routeTable.filter((e) => e.checks?.includes(check as never));
+    for (const e of [...routes("entity-reference"), ...routes("trace-tag"), ...routes("run-create")]) expect(bodyShapeOf(e.checks ?? []), `${e.methods} ${e.path}`).toBeDefined();
+    expect(bodyShapeOf(["artifact-path", "trace-storage"])).toBeUndefined();
+    expect(bodyShapeOf(["entity-reference", "provenance-tags"])).toMatchObject({ key: true, tags: { key: true }, metrics: { model_id: true } });
   });
 });
 

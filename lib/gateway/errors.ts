@@ -29,9 +29,10 @@ export class GatewayError extends Error {
     readonly code: MlflowErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
+    status: number = STATUS[code],
   ) {
     super(message);
-    this.status = STATUS[code];
+    this.status = status;
   }
 
   body(): string {
@@ -52,3 +53,20 @@ export const unavailable = (what: string) =>
   new GatewayError("TEMPORARILY_UNAVAILABLE", `${what} is unavailable right now; try again shortly.`, { "retry-after": "5" });
 
 export const invalid = (why: string) => new GatewayError("INVALID_PARAMETER_VALUE", why);
+
+/**
+ * Stands in for an MLflow 5xx body, keeping its status: the client's retries (500, 502-504)
+ * and fallbacks (501 on multipart downloads) go by the status alone.
+ */
+export function mlflowFailure(status: number): GatewayError {
+  if (status === 503) return unavailable("MLflow");
+  if (status === 501) return new GatewayError("NOT_IMPLEMENTED", "MLflow does not implement this request on this hub's server.");
+  return new GatewayError("INTERNAL_ERROR", "MLflow failed to handle this request; the hub logged the error for its administrators.", {}, status);
+}
+
+// user:password@ in URLs (database and store URIs), and libpq-style password=… settings.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi;
+const PASSWORD_SETTING = /\b(\w*(?:password|passwd|pwd|secret|token|access_key)\w*)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&)]+)/gi;
+
+/** Text for the log with the credentials an error message can carry masked. */
+export const redactSecrets = (text: string) => text.replace(URL_CREDENTIALS, "$1***@").replace(PASSWORD_SETTING, "$1$2***");

@@ -2,11 +2,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { AccessResolver, AccessResult, JobInfo } from "./access";
 import type { AuditSink } from "./audit";
-import { BODY_CHECKS, checks, type CheckContext } from "./checks";
+import { bodyShapeOf, checks, type CheckContext } from "./checks";
 import { readCredential, type Credential } from "./credentials";
 import { decide, type ProjectAccess } from "./decide";
-import { GatewayError, invalid, unauthenticated, unknownEndpoint, unavailable } from "./errors";
+import { GatewayError, invalid, mlflowFailure, redactSecrets, unauthenticated, unknownEndpoint, unavailable } from "./errors";
 import { forward } from "./forward";
+import { normaliseBody, parseJsonObject, reserialise } from "./normalise";
 import { gatewayRequests } from "./metrics";
 import type { DeleteFloor } from "./permissions";
 import { parseGatewayPath, workspaceOf } from "./project-path";
@@ -81,17 +82,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-function parseJson(raw: Buffer): Record<string, unknown> {
-  if (!raw.length) return {};
-  try {
-    const value: unknown = JSON.parse(raw.toString("utf8"));
-    if (value && typeof value === "object" && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    /* answered below */
-  }
-  throw invalid("The request body is not a JSON object.");
-}
-
 const wantsHtml = (req: IncomingMessage) => req.method === "GET" && (req.headers.accept ?? "").includes("text/html");
 
 /**
@@ -113,6 +103,15 @@ export function createGateway(o: GatewayOptions) {
     } catch {
       throw unavailable("MLflow");
     }
+  }
+
+  /**
+   * MLflow's own 5xx: its body can name the database, the bucket or internal hosts, and Flask's
+   * are HTML pages. Logged here (credentials masked); the caller gets the gateway's error with MLflow's status.
+   */
+  function upstreamFailure(route: string, status: number, body: string): GatewayError {
+    o.log.error({ route, status, body: redactSecrets(body) }, "MLflow failed; the caller got the gateway's error instead");
+    return mlflowFailure(status);
   }
 
   async function identify(credential: Credential, out: Outcome) {
@@ -153,6 +152,7 @@ export function createGateway(o: GatewayOptions) {
 
     if (entry.action === "public" && entry.checks?.includes("server-info")) {
       const { status, json } = await mlflowRead(undefined, parsed.rawRest + search);
+      if (status >= 500) throw upstreamFailure(entry.path, status, JSON.stringify(json));
       sendJson(res, status === 200 ? serverInfoThroughHub(json, o.directStore !== undefined) : json, status);
       return { status, outcome: status >= 500 ? "error" : "allowed" };
     }
@@ -195,11 +195,14 @@ export function createGateway(o: GatewayOptions) {
         store: o.directStore,
       };
       let raw: Buffer | undefined;
-      if (routeChecks.some((c) => BODY_CHECKS.has(c))) {
-        raw = await readBody(req, routeChecks.includes("mpu-complete") ? PART_LIST_MAX_BYTES : MAX_INSPECTED_BODY);
-        ctx.body = parseJson(raw);
-      }
       let rewritten = false;
+      const shape = bodyShapeOf(routeChecks);
+      if (shape) {
+        raw = await readBody(req, routeChecks.includes("mpu-complete") ? PART_LIST_MAX_BYTES : MAX_INSPECTED_BODY);
+        const normalised = normaliseBody(parseJsonObject(raw), shape);
+        ctx.body = normalised.body;
+        rewritten = normalised.renamed;
+      }
       for (const name of routeChecks) {
         const check = checks[name];
         // Deny by default: a check the table asks for but the gateway does not know is a refusal.
@@ -214,7 +217,7 @@ export function createGateway(o: GatewayOptions) {
           rewritten = true;
         }
       }
-      body = rewritten ? Buffer.from(JSON.stringify(ctx.body)) : raw;
+      body = rewritten && ctx.body ? reserialise(raw ?? Buffer.alloc(0), ctx.body) : raw;
     }
 
     const pendingWorkspace = o.ensureWorkspace(workspace, `GitLab project ${result.access.project.id}`);

@@ -56,25 +56,22 @@ export function normaliseBody(body: Record<string, unknown>, shape: Shape, at = 
     if (has(body, field)) throw invalid(`The request names ${at}${field} twice (${field} and ${json}): send only one of them.`);
     rename.set(json, field);
   }
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) {
-    const field = rename.get(key) ?? key;
-    renamed ||= field !== key;
-    const sub = has(shape, field) ? shape[field] : true;
-    if (sub === true) out[field] = value;
-    else if (Array.isArray(value)) {
-      out[field] = value.map((item, i) => {
-        if (!isObject(item)) return item;
-        const n = normaliseBody(item, sub, `${at}${field}[${i}].`);
-        renamed ||= n.renamed;
-        return n.body;
-      });
-    } else if (isObject(value)) {
-      const n = normaliseBody(value, sub, `${at}${field}.`);
-      renamed ||= n.renamed;
-      out[field] = n.body;
-    } else out[field] = value;
-  }
+  const nested = (value: unknown, sub: Shape, path: string) => {
+    if (!isObject(value)) return value;
+    const n = normaliseBody(value, sub, path);
+    renamed ||= n.renamed;
+    return n.body;
+  };
+  // fromEntries defines properties: a "__proto__" key stays the caller's data, as JSON.parse left it.
+  const out = Object.fromEntries(
+    Object.entries(body).map(([key, value]) => {
+      const field = rename.get(key) ?? key;
+      renamed ||= field !== key;
+      const sub = has(shape, field) ? shape[field] : true;
+      if (sub === true) return [field, value];
+      return [field, Array.isArray(value) ? value.map((item, i) => nested(item, sub, `${at}${field}[${i}].`)) : nested(value, sub, `${at}${field}.`)];
+    }),
+  );
   return { body: out, renamed };
 }
 

@@ -57,6 +57,12 @@ export type RouteCheck =
    * another workspace's trace files.
    */
   | "trace-tag"
+  /**
+   * A v3 start-trace's trace.trace_info.trace_id must be an id MLflow issues (tr-<32 hex>,
+   * checks.ts isTraceId): 3.17.2 stores the caller's id verbatim and builds the trace's
+   * artifact location from it, and an id with a '/' cannot be looked up by id afterwards.
+   */
+  | "trace-id"
   /** Answer with only the caller's workspace. */
   | "workspace-list"
   /** Forward only when <workspace_name> is the caller's workspace; any other name is answered 404. */
@@ -71,13 +77,15 @@ export type RouteCheck =
    * Ids of other MLflow objects in the body must exist in the caller's workspace
    * (e.g. GET logged-models/<id> answers 200 there): metrics[].model_id
    * (log-metric: model_id; log-batch: metrics[].model_id), models[].model_id
-   * (log-inputs, runs/outputs), source_run_id (logged-models create). MLflow
+   * (log-inputs, runs/outputs), source_run_id (logged-models create), model_id
+   * (model-versions/create, which 3.17.2 also refuses by itself). MLflow
    * stores them unchecked; a metric logged with another workspace's model_id
    * lands in that model (store/tracking/sqlalchemy_store.py _log_model_metrics).
    */
   | "entity-reference"
   /**
-   * Before forwarding, read the named trace(s) in the caller's workspace and
+   * Before forwarding, read the named trace(s) in the caller's workspace (ids only
+   * in MLflow's own format; a trace the lookup does not find is refused) and
    * refuse when mlflow.artifactLocation (or, with spans location ARCHIVE_REPO,
    * mlflow.trace.archiveLocation) is not under mlflow-artifacts:/workspaces/<ws>/.
    * These reads dereference the tags with the server's credentials and no
@@ -269,7 +277,7 @@ export const routeTable: readonly RouteEntry[] = Object.freeze([
   ...both("2.0/mlflow/registered-models/alias", "GET", "read"),
   ...both("2.0/mlflow/registered-models/alias", ["POST", "DELETE"], "write"),
   ...both("2.0/mlflow/registered-models/delete", "DELETE", "delete"),
-  ...both("2.0/mlflow/model-versions/create", "POST", "write", { checks: ["model-version-source"] }),
+  ...both("2.0/mlflow/model-versions/create", "POST", "write", { checks: ["model-version-source", "entity-reference"] }),
   ...both("2.0/mlflow/model-versions/get", "GET", "read"),
   ...both("2.0/mlflow/model-versions/search", "GET", "read"),
   // Answers the stored source URI; a client then fetches it through the artifact proxy (checked) or with its own storage credentials.
@@ -291,7 +299,7 @@ export const routeTable: readonly RouteEntry[] = Object.freeze([
   ...both("2.0/mlflow/traces/delete-traces", "POST", "delete"),
   ...both("2.0/mlflow/traces/link-prompts", "POST", "write"),
   ...both("2.0/mlflow/traces/link-to-run", "POST", "write"),
-  ...both("3.0/mlflow/traces", "POST", "write", TRACE_TAG),
+  ...both("3.0/mlflow/traces", "POST", "write", { checks: ["trace-tag", "trace-id"] }),
   ...both("3.0/mlflow/traces/<trace_id>", "GET", "read"),
   ...both("3.0/mlflow/traces/get", "GET", "read", TRACE_STORAGE),
   ...both("3.0/mlflow/traces/batchGet", "GET", "read", TRACE_STORAGE),

@@ -52,6 +52,13 @@ const GATEWAY_MESSAGES: readonly RegExp[] = [
   /^This artifact's name .* cannot be signed for a direct download/,
   /^No artifact at \S/,
   /^The request names \S+ twice/,
+  /^A trace id in this request is not one MLflow issues/,
+  /^Trace '.*' does not exist in this project\.$/,
+  /^This model version does not exist in this project\.$/,
+  /^A GET request through the hub carries its parameters in the query string, not in a body\.$/,
+  /^The request body has a number the hub cannot forward exactly/,
+  /^MLflow failed to handle this request; the hub logged the error for its administrators\.$/,
+  /^MLflow does not implement this request on this hub's server\.$/,
 ];
 
 export interface Refusal {
