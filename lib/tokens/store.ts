@@ -31,17 +31,18 @@ export interface NewProjectToken {
 /** The hub's project tokens in its database. */
 export function projectTokenStore(db: PrismaClient) {
   return {
-    create: (t: NewProjectToken): Promise<ProjectTokenSummary> =>
+    create: async (t: NewProjectToken): Promise<ProjectTokenSummary> =>
       db.projectToken.create({
         data: { secretHash: t.hash, name: t.name, access: t.access, projectId: t.projectId, userId: t.userId, ownerGitlabId: t.ownerGitlabId, ownerUsername: t.ownerUsername, expiresAt: t.expiresAt },
         select: SUMMARY,
       }),
 
     /** A project's tokens, newest first: all of them, or only one owner's. */
-    list: (projectId: number, userId?: string): Promise<ProjectTokenSummary[]> =>
+    list: async (projectId: number, userId?: string): Promise<ProjectTokenSummary[]> =>
       db.projectToken.findMany({ where: { projectId, ...(userId ? { userId } : {}) }, orderBy: { createdAt: "desc" }, select: SUMMARY }),
 
-    get: (projectId: number, id: string) => db.projectToken.findFirst({ where: { id, projectId }, select: { ...SUMMARY, secretHash: true } }),
+    get: async (projectId: number, id: string): Promise<(ProjectTokenSummary & { secretHash: string }) | null> =>
+      db.projectToken.findFirst({ where: { id, projectId }, select: { ...SUMMARY, secretHash: true } }),
 
     /** Deletes it; false when it was already gone. */
     remove: async (id: string) => (await db.projectToken.deleteMany({ where: { id } })).count > 0,
