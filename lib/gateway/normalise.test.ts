@@ -63,6 +63,13 @@ describe("bodies in the form MLflow reads them", () => {
     expect(JSON.stringify(body)).toBe('{"__proto__":{"model_id":"m-other"},"model_id":"m-1"}');
   });
 
+  // JSON.parse and Python's json agree on both: escapes decode to the same key, and the later of two equal keys wins.
+  it("sees a key spelled with JSON escapes, and the last of a repeated key, as MLflow does", () => {
+    expect(normaliseBody(parseJsonObject(Buffer.from('{"model\\u0049d": "m-other"}')), SHAPE).body).toEqual({ model_id: "m-other" });
+    expect(normaliseBody(parseJsonObject(Buffer.from('{"modelId": "m-own", "modelId": "m-other"}')), SHAPE).body).toEqual({ model_id: "m-other" });
+    expect(refusal(() => normaliseBody(parseJsonObject(Buffer.from('{"model\\u005fid": "m-own", "modelId": "m-other"}')), SHAPE))).toMatch(/names model_id twice/);
+  });
+
   it("merges the shapes of a route's checks", () => {
     expect(mergeShapes({ key: true, tags: { key: true } }, { tags: { value: true }, model_id: true })).toEqual({ key: true, tags: { key: true, value: true }, model_id: true });
     expect(mergeShapes({ trace: true }, { trace: { trace_info: true } })).toEqual({ trace: { trace_info: true } });

@@ -96,5 +96,9 @@ export function gatewayRefusal(answer: Answer): Refusal | undefined {
   return { status: answer.status, code, message };
 }
 
+/** The gateway's stand-in for an MLflow 5xx (errors.ts mlflowFailure): the request got past every decision and check. */
+export const standsInForMlflowFailure = (r: Refusal) =>
+  r.status >= 500 && /^MLflow (failed to handle this request|does not implement this request|is unavailable right now)/.test(r.message);
+
 /** Short form for assertion messages. */
 export const describeAnswer = (a: Answer) => `${a.status} ${a.text.replace(/\s+/g, " ").slice(0, 160)}`;
