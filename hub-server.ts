@@ -14,7 +14,7 @@ import { hubGateway } from "@/server/gateway";
  * Next's per-request cost — and /metrics to Prometheus; everything else is Next.
  */
 async function main() {
-  configOrExit();
+  const { GATEWAY_IDLE_TIMEOUT } = configOrExit();
   const dev = process.env.NODE_ENV !== "production";
   const dir = process.env.HUB_DIR ?? process.cwd();
   const port = Number(process.env.PORT ?? 3000);
@@ -33,7 +33,10 @@ async function main() {
   const gateway = hubGateway(log.child({ component: "gateway" }));
   collectProcessMetrics();
 
-  const server = http.createServer((req, res) => {
+  // Request headers have GATEWAY_IDLE_TIMEOUT to arrive in full, checked every second (Node's default
+  // check runs every 30 s); bodies are watched by the gateway (limits.ts cutOffIdleSender).
+  const idleMs = GATEWAY_IDLE_TIMEOUT * 1000;
+  const server = http.createServer({ connectionsCheckingInterval: Math.min(1000, idleMs), headersTimeout: idleMs, requestTimeout: 0 }, (req, res) => {
     const url = req.url ?? "/";
     // An origin server takes origin-form targets only: an absolute-form one (`GET http://elsewhere/…`)
     // would have Next redirect to the host it names.
@@ -52,8 +55,7 @@ async function main() {
     }
     void nextHandler(req, res);
   });
-  // Multi-GB artifact uploads take longer than Node's default request timeout.
-  server.requestTimeout = 0;
+  // requestTimeout 0 (above): multi-GB artifact uploads take longer than any total limit; the idle limits cut slow senders instead.
   server.keepAliveTimeout = 65_000;
   server.listen(port, hostname, () => log.info({ port, hostname, dev }, "hub listening"));
 

@@ -1,3 +1,4 @@
+import proxyaddr from "proxy-addr";
 import { z } from "zod";
 
 /** Empty strings in an env file mean "not set": treat them as missing so defaults and "required" work. */
@@ -5,6 +6,18 @@ const env = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? 
 
 /** MLflow's `--older-than` format (`mlflow gc --help`): days, hours, minutes, seconds, e.g. 30d, 1d12h, 90s. */
 export const OLDER_THAN = /^(?=.)(\d+(\.\d+)?d)?(\d+(\.\d+)?h)?(\d+(\.\d+)?m)?(\d+(\.\d+)?s)?$/;
+
+const seconds = z.coerce.number({ error: "must be a number of seconds" }).int("must be a whole number of seconds").min(1);
+const count = z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1).max(1_000_000);
+/** proxy-addr's own parser: what it accepts is what the gateway can trust. */
+const trustable = (entries: string[]) => {
+  try {
+    proxyaddr.compile(entries);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const url = (what: string) => z.url({ protocol: /^https?$/, error: `must be an http(s) URL (${what})` });
 
@@ -67,6 +80,19 @@ export const configSchema = z.object({
       .refine((names) => names.every((u) => /^[a-z0-9_.-]+$/.test(u)), "must be GitLab usernames separated by commas, e.g. alice,bob"),
   ),
   LOG_LEVEL: env(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+  // The gateway's limits (lib/gateway/limits.ts), per client address unless said otherwise.
+  TRUSTED_PROXIES: env(
+    z
+      .string()
+      .default("")
+      .transform((v) => v.split(",").map((p) => p.trim()).filter(Boolean))
+      .refine(trustable, "must be IP addresses or CIDR ranges separated by commas (or loopback, linklocal, uniquelocal), e.g. 172.16.0.0/12"),
+  ),
+  GATEWAY_IDLE_TIMEOUT: env(seconds.max(3600).default(30)),
+  GATEWAY_MAX_REQUESTS: env(count.default(512)),
+  GATEWAY_MAX_REQUESTS_PER_CLIENT: env(count.default(64)),
+  GATEWAY_LOOKUPS_PER_MINUTE: env(count.default(300)),
+  GATEWAY_AUTH_FAILURES_PER_MINUTE: env(count.default(30)),
 });
 
 export type Config = z.infer<typeof configSchema>;

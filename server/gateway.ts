@@ -9,6 +9,7 @@ import { db } from "@/lib/db/client";
 import { createAuditSink } from "@/lib/gateway/audit";
 import { unavailable } from "@/lib/gateway/errors";
 import { createGateway, type SessionIdentity } from "@/lib/gateway/handler";
+import { createLimits } from "@/lib/gateway/limits";
 import { matchRoute } from "@/lib/gateway/routes";
 import { createWorkspaceEnsurer } from "@/lib/gateway/workspaces";
 import { GitLabTokenError } from "@/lib/gitlab/oauth";
@@ -70,6 +71,15 @@ export function hubGateway(log: Logger) {
       await endHubSession(sessionToken);
     },
     signInUrl: signInPath,
+    sessionCached: (sessionToken) => sessions.has(sessionKey(sessionToken)),
+    limits: createLimits({
+      maxRequests: c.GATEWAY_MAX_REQUESTS,
+      maxRequestsPerClient: c.GATEWAY_MAX_REQUESTS_PER_CLIENT,
+      lookupsPerMinute: c.GATEWAY_LOOKUPS_PER_MINUTE,
+      authFailuresPerMinute: c.GATEWAY_AUTH_FAILURES_PER_MINUTE,
+      trustedProxies: c.TRUSTED_PROXIES,
+    }),
+    idleTimeoutMs: c.GATEWAY_IDLE_TIMEOUT * 1000,
     directStore: c.S3_PUBLIC_URL
       ? createDirectStore({ internalUrl: c.S3_ENDPOINT, publicUrl: c.S3_PUBLIC_URL, bucket: c.S3_BUCKET, region: c.S3_REGION, accessKey: c.S3_ACCESS_KEY, secretKey: c.S3_SECRET_KEY })
       : undefined,

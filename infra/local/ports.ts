@@ -26,6 +26,8 @@ export const PORT_OFFSETS = {
   test: 1000,
   /** e2e/integration/artifact-transfers-public.test.ts, a stack with S3_PUBLIC_URL set. */
   artifactTransfersPublic: 1200,
+  /** e2e/integration/gateway-takedown.test.ts, which floods its gateway with slow bodies and unknown tokens. */
+  gatewayTakedown: 1400,
   /** e2e/integration/faults.test.ts, which stops its dependencies one at a time. */
   faults: 2200,
   /** e2e/integration/stack.test.ts, the launcher's own tests. */

@@ -66,7 +66,7 @@ export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrl
     // The gateway's policy settings pass through from the launcher's environment (defaults otherwise);
     // S3_PUBLIC_URL too, e.g. MinIO's loopback URL under another name (http://localhost:<port>).
     ...Object.fromEntries(
-      (["PROJECT_CACHE_TIMEOUT", "DELETE_MIN_ACCESS_LEVEL", "MANDATORY_TOPICS", "MLFLOW_GC_SCHEDULE", "MLFLOW_GC_OLDER_THAN", "S3_PUBLIC_URL"] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+      (["PROJECT_CACHE_TIMEOUT", "DELETE_MIN_ACCESS_LEVEL", "MANDATORY_TOPICS", "MLFLOW_GC_SCHEDULE", "MLFLOW_GC_OLDER_THAN", "S3_PUBLIC_URL", "TRUSTED_PROXIES", "GATEWAY_IDLE_TIMEOUT", "GATEWAY_MAX_REQUESTS", "GATEWAY_MAX_REQUESTS_PER_CLIENT", "GATEWAY_LOOKUPS_PER_MINUTE", "GATEWAY_AUTH_FAILURES_PER_MINUTE"] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
     ),
   };
 }

@@ -6,6 +6,7 @@ export type MlflowErrorCode =
   | "UNAUTHENTICATED"
   | "TEMPORARILY_UNAVAILABLE"
   | "INVALID_PARAMETER_VALUE"
+  | "REQUEST_LIMIT_EXCEEDED"
   | "NOT_IMPLEMENTED"
   | "INTERNAL_ERROR";
 
@@ -16,6 +17,7 @@ const STATUS: Record<MlflowErrorCode, number> = {
   UNAUTHENTICATED: 401,
   TEMPORARILY_UNAVAILABLE: 503,
   INVALID_PARAMETER_VALUE: 400,
+  REQUEST_LIMIT_EXCEEDED: 429,
   // Not among the MLflow client's retried statuses (408, 429, 500, 502-504): a feature the hub does not offer is answered at once.
   NOT_IMPLEMENTED: 501,
   INTERNAL_ERROR: 500,

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { forward, mlflowAgent } from "./forward";
 
@@ -17,6 +17,13 @@ let gatewayUrl: string;
 const upstreamConnections: number[] = [];
 let lastUpload: { bytes: number; sha: string } | undefined;
 let hungUp: Promise<boolean> = Promise.resolve(false);
+const failures: { status: number; body: string }[] = [];
+const upstreamOpen = () => new Promise<number>((resolve) => upstream.getConnections((_e, n) => resolve(n)));
+async function settles(probe: () => Promise<boolean>, withinMs = 3_000) {
+  const deadline = Date.now() + withinMs;
+  while (!(await probe()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return probe();
+}
 
 const listen = (server: http.Server) => new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
 
@@ -48,6 +55,14 @@ beforeAll(async () => {
         res.writeHead(200, { "content-type": "application/json" });
         res.end("{}");
       });
+    } else if (req.url === "/early") {
+      // Answers at once and never reads the body, as MLflow's /health does.
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("OK");
+    } else if (req.url === "/fail") {
+      req.resume();
+      res.writeHead(500, { "content-type": "text/html" });
+      res.end("<h1>Internal Server Error</h1> postgresql://mlflow@db:5432/mlflow");
     } else if (req.url === "/endless") {
       // Never ends: only the caller going away stops it.
       res.writeHead(200, { "content-type": "application/octet-stream" });
@@ -64,7 +79,14 @@ beforeAll(async () => {
   });
   upstream.on("connection", (socket) => upstreamConnections.push(socket.remotePort ?? 0));
   base = new URL(`http://127.0.0.1:${await listen(upstream)}`);
-  gateway = http.createServer((req, res) => void forward(req, res, { base, path: req.url ?? "/", workspace: "gitlab-1" }, () => res.destroy()));
+  gateway = http.createServer(
+    (req, res) =>
+      void forward(req, res, { base, path: req.url ?? "/", workspace: "gitlab-1" }, () => res.destroy(), (status, body) => {
+        failures.push({ status, body });
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end('{"error_code":"INTERNAL_ERROR"}');
+      }),
+  );
   gatewayUrl = `http://127.0.0.1:${await listen(gateway)}`;
 });
 
@@ -156,5 +178,52 @@ describe("forward", () => {
       setTimeout(() => reject(new Error("no data")), 10_000);
     });
     expect(await hungUp).toBe(true);
+  });
+
+  // Issue 11, hole 1: 600 such connections held all 256 of the agent's sockets for good.
+  it("a caller that declares a 100 MB body MLflow answers without reading, trickles a few bytes and hangs up leaves no connection to MLflow", async () => {
+    const callers = Array.from({ length: 20 }, () => {
+      const socket = net.connect(Number(new URL(gatewayUrl).port), "127.0.0.1");
+      socket.on("error", () => {});
+      socket.write("GET /early HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\nabc");
+      return new Promise<net.Socket>((resolve) => socket.once("data", () => resolve(socket)));
+    });
+    for (const socket of await Promise.all(callers)) {
+      socket.write("def");
+      socket.destroy();
+    }
+    expect(await settles(async () => (await upstreamOpen()) === 0), "connections to MLflow still open").toBe(true);
+    expect(Object.keys(mlflowAgent.sockets)).toEqual([]);
+  });
+
+  it("ends MLflow's side once the caller's answer is complete, even while the caller still sends a body MLflow did not wait for", async () => {
+    const socket = net.connect(Number(new URL(gatewayUrl).port), "127.0.0.1");
+    socket.on("error", () => {});
+    socket.write("PUT /early HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc");
+    await new Promise((resolve) => socket.once("data", resolve));
+    const timer = setInterval(() => socket.write("x"), 50);
+    try {
+      expect(await settles(async () => (await upstreamOpen()) === 0), "MLflow's side waits for the rest of the body").toBe(true);
+    } finally {
+      clearInterval(timer);
+      socket.destroy();
+    }
+  });
+
+  it("stops MLflow's side when the caller hangs up mid-upload", async () => {
+    const socket = net.connect(Number(new URL(gatewayUrl).port), "127.0.0.1");
+    socket.on("error", () => {});
+    socket.write(`PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: ${8 * MIB}\r\n\r\n`);
+    socket.write(Buffer.alloc(MIB));
+    expect(await settles(async () => (await upstreamOpen()) === 1)).toBe(true);
+    socket.destroy();
+    expect(await settles(async () => (await upstreamOpen()) === 0), "the upload to MLflow is still open").toBe(true);
+  });
+
+  it("hands MLflow's 5xx body to onFailure instead of streaming it to the caller", async () => {
+    const res = await fetch(`${gatewayUrl}/fail`);
+    expect(res.status).toBe(500);
+    expect(await res.text()).toBe('{"error_code":"INTERNAL_ERROR"}');
+    expect(failures.at(-1)).toEqual({ status: 500, body: "<h1>Internal Server Error</h1> postgresql://mlflow@db:5432/mlflow" });
   });
 });

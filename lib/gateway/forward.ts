@@ -98,13 +98,31 @@ class ReadIntoBufferAgent extends http.Agent {
  */
 export const mlflowAgent: http.Agent = new ReadIntoBufferAgent({ keepAlive: false, maxSockets: 256 });
 
+/** How much of an MLflow 5xx body is kept for the log: the caller never sees it (onFailure). */
+const FAILURE_BODY_BYTES = 64 * 1024;
+
 /**
  * Streams the request to MLflow and MLflow's answer back, both in constant
- * memory, with backpressure both ways. A caller that goes away aborts the
- * upstream request; MLflow unreachable before it answered is a 503.
- * Resolves with MLflow's status (or the gateway's, on failure).
+ * memory, with backpressure both ways. MLflow unreachable before it answered is
+ * `onError`'s 503; an MLflow 5xx goes to `onFailure` with its body instead of to
+ * the caller. Resolves with MLflow's status (or the gateway's, on failure) once
+ * the exchange with the caller is over.
+ *
+ * The request to MLflow never outlives that exchange: when the caller's side
+ * closes for any reason (it hung up, a timeout cut it off, or its answer is
+ * complete while it is still sending a body MLflow did not wait for), a request
+ * to MLflow still under way is destroyed and its socket goes back to the agent.
+ * Otherwise a body left half-sent holds one of the agent's sockets for good:
+ * MLflow waits for the rest, and node:http stops piping the caller's body once
+ * the caller's answer is done (issue 11: 256 sockets held, every request hung).
  */
-export function forward(req: IncomingMessage, res: ServerResponse, target: ForwardTarget, onError: (e: GatewayError) => void): Promise<number> {
+export function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: ForwardTarget,
+  onError: (e: GatewayError) => void,
+  onFailure?: (status: number, body: string) => void,
+): Promise<number> {
   return new Promise((resolve) => {
     const upstream = http.request({
       protocol: target.base.protocol,
@@ -115,32 +133,36 @@ export function forward(req: IncomingMessage, res: ServerResponse, target: Forwa
       headers: upstreamHeaders(req.headers, target),
       agent: mlflowAgent,
     });
-    let settled = false;
-    const finish = (status: number) => {
-      if (!settled) {
-        settled = true;
-        resolve(status);
-      }
-    };
+    let status = 503;
+    let answered = false;
+    res.once("close", () => {
+      if (!answered || !upstream.writableFinished) upstream.destroy();
+      resolve(status);
+    });
+    req.once("close", () => {
+      if (!req.complete) upstream.destroy();
+    });
 
     upstream.on("response", (answer) => {
-      res.writeHead(answer.statusCode ?? 502, downstreamHeaders(answer.headers));
+      status = answer.statusCode ?? 502;
+      answer.once("end", () => (answered = true));
+      answer.once("error", () => res.destroy());
+      if (status >= 500 && onFailure) {
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        answer.on("data", (c: Buffer) => {
+          if (kept < FAILURE_BODY_BYTES) chunks.push(c.subarray(0, FAILURE_BODY_BYTES - kept));
+          kept += c.length;
+        });
+        answer.once("end", () => onFailure(status, Buffer.concat(chunks).toString("utf8")));
+        return;
+      }
+      res.writeHead(status, downstreamHeaders(answer.headers));
       answer.pipe(res);
-      answer.on("error", () => res.destroy());
-      res.on("close", () => {
-        if (!res.writableFinished) answer.destroy();
-        finish(answer.statusCode ?? 502);
-      });
     });
     upstream.on("error", () => {
-      if (!res.headersSent) onError(unavailable("MLflow"));
-      else res.destroy();
-      finish(503);
-    });
-    // The caller hung up mid-upload or mid-download: stop MLflow's side too.
-    req.on("aborted", () => upstream.destroy());
-    res.on("close", () => {
-      if (!res.writableFinished) upstream.destroy();
+      if (res.headersSent) return void res.destroy();
+      onError(unavailable("MLflow"));
     });
 
     if (target.body) upstream.end(target.body);

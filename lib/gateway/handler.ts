@@ -7,6 +7,7 @@ import { readCredential, type Credential } from "./credentials";
 import { decide, type ProjectAccess } from "./decide";
 import { GatewayError, invalid, mlflowFailure, redactSecrets, unauthenticated, unknownEndpoint, unavailable } from "./errors";
 import { forward } from "./forward";
+import { cutOffIdleSender, type Limits } from "./limits";
 import { normaliseBody, parseJsonObject, reserialise } from "./normalise";
 import { gatewayRequests } from "./metrics";
 import type { DeleteFloor } from "./permissions";
@@ -37,9 +38,15 @@ export interface GatewayOptions {
   signInUrl: (returnTo: string, ended: boolean) => string;
   /** The artifact store's public endpoint (S3_PUBLIC_URL); without it every artifact byte goes through the gateway. */
   directStore?: DirectStore;
+  /** Whether resolveSession would answer without the database: only other lookups are charged to the caller. */
+  sessionCached: (sessionToken: string) => boolean;
+  /** Requests in flight, lookups and failed authentications per client address (limits.ts). */
+  limits: Limits;
+  /** Longest silence between two bytes of a request body; 0: none. */
+  idleTimeoutMs: number;
 }
 
-/** JSON bodies the gateway reads to check are small API calls; anything bigger is not one. */
+/** JSON bodies the gateway reads (to check them, or for read routes) are small API calls; anything bigger is not one. */
 const MAX_INSPECTED_BODY = 1 << 20;
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
@@ -49,6 +56,9 @@ interface Outcome {
   access?: ProjectAccess;
   username?: string;
   userId?: string;
+  client: string;
+  /** Refused by a limit: counted and logged, but no audit row (a flood would write one per request). */
+  limited?: boolean;
 }
 
 function sendError(res: ServerResponse, e: GatewayError) {
@@ -79,8 +89,12 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     });
     req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
+    // Cut off (idle sender) or hung up: no 'end' will come.
+    req.on("close", () => reject(invalid("The request body did not arrive.")));
   });
 }
+
+const hasBody = (req: IncomingMessage) => Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
 
 const wantsHtml = (req: IncomingMessage) => req.method === "GET" && (req.headers.accept ?? "").includes("text/html");
 
@@ -116,16 +130,31 @@ export function createGateway(o: GatewayOptions) {
 
   async function identify(credential: Credential, out: Outcome) {
     if (credential.kind !== "session") return credential;
+    // Only lookups the caches cannot answer cost anything, so only they are charged and counted.
+    const cached = o.sessionCached(credential.sessionToken);
+    if (!cached) chargeLookup(out);
     let identity: SessionIdentity | undefined;
     try {
       identity = await o.resolveSession(credential.sessionToken);
     } catch (e) {
       throw e instanceof GatewayError ? e : unavailable("The hub's database");
     }
-    if (!identity) throw unauthenticated("Your hub session has expired: sign in again.");
+    if (!identity) {
+      if (!cached) o.limits.failedAuthentication(out.client);
+      throw unauthenticated("Your hub session has expired: sign in again.");
+    }
     out.userId = identity.userId;
     out.username = identity.username;
     return { kind: "hub-session" as const, token: identity.token };
+  }
+
+  function chargeLookup(out: Outcome) {
+    try {
+      o.limits.chargeLookup(out.client);
+    } catch (e) {
+      out.limited = true;
+      throw e;
+    }
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, out: Outcome): Promise<{ status: number; outcome: "allowed" | "denied" | "error" }> {
@@ -149,6 +178,11 @@ export function createGateway(o: GatewayOptions) {
     const { entry } = match;
     out.action = entry.action;
     out.route = entry.path;
+    // A GET has nothing to send: a body would only hold the connection (and, streamed, a socket to
+    // MLflow) open for as long as its sender trickles it. MLflow would also read a GET's JSON body
+    // in place of an empty query (handlers.py _get_request_message), which the checks do not read.
+    if ((method === "GET" || method === "HEAD") && hasBody(req)) throw invalid("A GET request through the hub carries its parameters in the query string, not in a body.");
+    const onFailure = (status: number, upstreamBody: string) => sendError(res, upstreamFailure(entry.path, status, upstreamBody));
 
     if (entry.action === "public" && entry.checks?.includes("server-info")) {
       const { status, json } = await mlflowRead(undefined, parsed.rawRest + search);
@@ -157,7 +191,7 @@ export function createGateway(o: GatewayOptions) {
       return { status, outcome: status >= 500 ? "error" : "allowed" };
     }
     if (entry.action === "public") {
-      const status = await forward(req, res, { base: mlflowBase, path: parsed.rawRest + search }, (e) => sendError(res, e));
+      const status = await forward(req, res, { base: mlflowBase, path: parsed.rawRest + search }, (e) => sendError(res, e), onFailure);
       return { status, outcome: status >= 500 ? "error" : "allowed" };
     }
     if (entry.action === "refused") {
@@ -166,7 +200,11 @@ export function createGateway(o: GatewayOptions) {
     }
 
     const credential = await identify(readCredential(req.headers.authorization, req.headers.cookie), out);
+    const cached = o.access.cached(credential, parsed.project);
+    if (!cached) chargeLookup(out);
     const result: AccessResult = await o.access.resolve(credential, parsed.project);
+    // A caller without credentials has failed no authentication: "sign in" is not a wrong token.
+    if (!cached && credential.kind !== "anonymous" && result.kind === "denied" && result.error.status === 401) o.limits.failedAuthentication(out.client);
     if (result.kind === "denied") throw result.error;
     out.access = result.access;
     out.username ??= result.username;
@@ -219,10 +257,13 @@ export function createGateway(o: GatewayOptions) {
       }
       body = rewritten && ctx.body ? reserialise(raw ?? Buffer.alloc(0), ctx.body) : raw;
     }
+    // A read's body (a search) is small: read whole before MLflow is asked, so a slow sender holds
+    // no socket to MLflow. Writes stream: artifact uploads are any size (idle limit, not total).
+    if (!body && entry.action === "read" && hasBody(req)) body = await readBody(req, MAX_INSPECTED_BODY);
 
     const pendingWorkspace = o.ensureWorkspace(workspace, `GitLab project ${result.access.project.id}`);
     if (pendingWorkspace) await pendingWorkspace;
-    const status = await forward(req, res, { base: mlflowBase, path: parsed.rawRest + search, workspace, body }, (e) => sendError(res, e));
+    const status = await forward(req, res, { base: mlflowBase, path: parsed.rawRest + search, workspace, body }, (e) => sendError(res, e), onFailure);
     return { status, outcome: status >= 500 ? "error" : "allowed" };
   }
 
@@ -244,13 +285,30 @@ export function createGateway(o: GatewayOptions) {
     return { browser: true, ended: true };
   }
 
+  /** Takes the caller's slot until both sides of the exchange are over, whichever ends last. */
+  function admit(req: IncomingMessage, res: ServerResponse, out: Outcome) {
+    let release: () => void;
+    try {
+      release = o.limits.admit(out.client);
+    } catch (e) {
+      out.limited = true;
+      throw e;
+    }
+    let open = 2;
+    const closed = () => --open === 0 && release();
+    req.once("close", closed);
+    res.once("close", closed);
+    cutOffIdleSender(req, o.idleTimeoutMs);
+  }
+
   return async function gateway(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
-    const out: Outcome = { action: "unknown", route: "(unmatched)" };
+    const out: Outcome = { action: "unknown", route: "(unmatched)", client: o.limits.clientOf(req) };
     let status: number;
     let outcome: "allowed" | "denied" | "error";
     let detail: string | undefined;
     try {
+      admit(req, res, out);
       ({ status, outcome } = await handle(req, res, out));
     } catch (e) {
       const error = e instanceof GatewayError ? e : new GatewayError("INTERNAL_ERROR", "The hub failed to handle this request.");
@@ -262,14 +320,20 @@ export function createGateway(o: GatewayOptions) {
       if (caller?.browser && wantsHtml(req)) {
         res.writeHead(302, { location: o.signInUrl(req.url ?? "/", caller.ended), "cache-control": "no-store" });
         res.end();
-      } else sendError(res, error);
-      // Drain what the caller still sends so the connection stays usable.
+      } else {
+        // A small rest of a body is read and dropped, so the connection stays usable (and the answer
+        // is not lost to a reset); a big or unsized one is not waited for.
+        const declared = req.headers["content-length"];
+        const big = declared === undefined ? req.headers["transfer-encoding"] !== undefined : !(Number(declared) <= MAX_INSPECTED_BODY);
+        if (!req.complete && big) res.setHeader("connection", "close");
+        sendError(res, error);
+      }
       if (!req.readableEnded) req.resume();
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     gatewayRequests.labels(out.action, outcome, String(status)).observe(seconds);
     const method = req.method ?? "GET";
-    if (outcome !== "allowed" || out.action === "write" || out.action === "delete") {
+    if (!out.limited && (outcome !== "allowed" || out.action === "write" || out.action === "delete")) {
       o.audit.record({
         time: new Date(),
         userId: out.userId,
@@ -285,6 +349,6 @@ export function createGateway(o: GatewayOptions) {
         token: out.access?.credential,
       });
     }
-    o.log.info({ method, route: out.route, action: out.action, project: out.access?.project.id, user: out.username, status, outcome, ms: Math.round(seconds * 1000) }, "gateway");
+    o.log.info({ method, route: out.route, action: out.action, project: out.access?.project.id, user: out.username, client: out.client, status, outcome, ms: Math.round(seconds * 1000) }, "gateway");
   };
 }
