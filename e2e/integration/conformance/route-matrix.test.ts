@@ -105,6 +105,10 @@ function requestFor(entry: RouteEntry, method: string, p: Planted): Omit<Call, "
   if (entry.checks?.includes("artifact-path") && method === "PUT") {
     return { method, path: base, body: "written by the route matrix", headers: { "content-type": "text/plain" } };
   }
+  if (entry.checks?.includes("trace-id")) {
+    // No trace location: MLflow refuses to store it.
+    return { method, path: base, body: { trace: { trace_info: { trace_id: `tr-${DUMMY_HEX}` } } } };
+  }
   if (entry.checks?.includes("model-version-source")) {
     return { method, path: base, body: { name: `${DUMMY}-model`, source: `models:/${DUMMY}-model/1` } };
   }
