@@ -36,7 +36,14 @@ describe("bodies in the form MLflow reads them", () => {
     const input = { runId: "r", trace: { trace_info: { tags: { someTag: "x", "mlflow.trace.spansLocation": "y" }, requestTime: "t" } } };
     const { body, renamed } = normaliseBody(input, SHAPE);
     expect(renamed).toBe(false);
-    expect(body).toEqual(input);
+    expect(body).toBe(input);
+  });
+
+  it("copies only what it renames: a sibling left alone is the caller's very object", () => {
+    const untouched = { model_id: "m-2" };
+    const { body } = normaliseBody({ metrics: [untouched, { modelId: "m-3" }], trace: { trace_info: { trace_id: "t" } } }, SHAPE);
+    expect((body.metrics as unknown[])[0]).toBe(untouched);
+    expect((body.metrics as unknown[])[1]).toEqual({ model_id: "m-3" });
   });
 
   it("keeps the order of keys, so MLflow meets them as the caller sent them", () => {
