@@ -1,6 +1,7 @@
 "use client";
 
 import { useProject } from "@/components/project/context";
+import { ProjectTokens } from "@/components/tokens/project-tokens";
 import type { ProjectView } from "@/lib/dashboard/project-view";
 import { MatrixTable } from "./matrix-table";
 import type { PermissionMatrix } from "./matrix";
@@ -77,6 +78,15 @@ export function PermissionsView({ settings, matrices }: { settings: InstanceSett
           every request, from the web or the MLflow SDK.
         </p>
         <MatrixTable matrix={matrix} />
+        <p className="muted" data-testid="token-limits">
+          A token can hold a caller to less than their role: a GitLab token without the <code>api</code> scope only reads here (as in GitLab), and a hub project token
+          reads, or reads and writes, as it was created, in this project only, and never beyond its owner&apos;s current role. A CI job token acts with the role of the
+          user who started the pipeline, for the job&apos;s own project, while the job runs.
+        </p>
+      </section>
+
+      <section className="card" aria-label="Project tokens">
+        <ProjectTokens />
       </section>
 
       <section className="card" aria-labelledby="settings-title" data-testid="instance-settings">

@@ -34,8 +34,12 @@ export function SnippetOptions({ value, onChange, projectId }: { value: SnippetC
       <fieldset>
         <legend>Where the code runs</legend>
         <label className="snippet-check">
+          <input type="radio" name="token" value="project" checked={value.token === "project"} onChange={() => set("token", "project")} />
+          My machine, with a project token (this project only; recommended)
+        </label>
+        <label className="snippet-check">
           <input type="radio" name="token" value="personal" checked={value.token === "personal"} onChange={() => set("token", "personal")} />
-          My machine (personal access token)
+          My machine, with a GitLab personal access token
         </label>
         <label className="snippet-check">
           <input type="radio" name="token" value="ci" checked={value.token === "ci"} onChange={() => set("token", "ci")} />

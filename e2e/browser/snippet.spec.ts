@@ -104,11 +104,13 @@ test("the snippet follows the user's choices: project-id suffix, framework and G
   await screenshotWidths(page, "snippet-ci");
 });
 
-test("the snippet links GitLab's token page with the read_api scope", async ({ page }) => {
+// A read_api token only reads through the hub (issue 11, hole 5): logging runs with a GitLab token needs api.
+test("the snippet links GitLab's token page with the api scope when the user chooses a personal access token", async ({ page }) => {
   await signInAs(page, "bob");
   await page.goto(SNIPPET_URL);
+  await page.getByLabel(/with a GitLab personal access token/).check();
   const href = await page.getByRole("link", { name: "Create a GitLab personal access token" }).getAttribute("href");
-  expect(href).toBe(`${process.env.GITLAB_URL}/-/user_settings/personal_access_tokens?name=mlflow-hub&scopes=read_api`);
+  expect(href).toBe(`${process.env.GITLAB_URL}/-/user_settings/personal_access_tokens?name=mlflow-hub&scopes=api`);
 });
 
 test("a reporter is told their role cannot log runs", async ({ page }) => {

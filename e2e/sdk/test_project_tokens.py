@@ -31,10 +31,23 @@ def signed_in(username: str) -> requests.Session:
     return s
 
 
-def create_token(session: requests.Session, project_id: int, access: str, days: int = 1) -> dict:
-    r = session.post(f"{HUB}/api/projects/{project_id}/tokens", json={"name": f"sdk-{uuid.uuid4().hex[:8]}", "access": access, "days": days}, headers={"origin": HUB}, timeout=30)
-    assert r.status_code == 201, r.text
-    return r.json()
+def revoke(session: requests.Session, project_id: int, token_id: str) -> requests.Response:
+    return session.delete(f"{HUB}/api/projects/{project_id}/tokens/{token_id}", headers={"origin": HUB}, timeout=30)
+
+
+class TokenMaker:
+    """Creates project tokens through the hub's own token route, and revokes what is left of them afterwards."""
+
+    def __init__(self, session: requests.Session):
+        self.session = session
+        self.made: list[tuple[int, str]] = []
+
+    def __call__(self, project_id: int, access: str, days: int = 1) -> dict:
+        r = self.session.post(f"{HUB}/api/projects/{project_id}/tokens", json={"name": f"sdk-{uuid.uuid4().hex[:8]}", "access": access, "days": days}, headers={"origin": HUB}, timeout=30)
+        assert r.status_code == 201, r.text
+        created = r.json()
+        self.made.append((project_id, created["summary"]["id"]))
+        return created
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +57,14 @@ def bob():
     return signed_in("bob")
 
 
+@pytest.fixture
+def create_token(bob):
+    maker = TokenMaker(bob)
+    yield maker
+    for project_id, token_id in maker.made:
+        revoke(bob, project_id, token_id)
+
+
 def use(monkeypatch, project: str, **env: str) -> mlflow.MlflowClient:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -51,8 +72,8 @@ def use(monkeypatch, project: str, **env: str) -> mlflow.MlflowClient:
     return mlflow.MlflowClient()
 
 
-def test_a_write_project_token_logs_a_run_with_the_stock_client(bob, monkeypatch, unique):
-    token = create_token(bob, 101, "write")["token"]
+def test_a_write_project_token_logs_a_run_with_the_stock_client(create_token, monkeypatch, unique):
+    token = create_token(101, "write")["token"]
     assert token.startswith("mlfhub_")
     use(monkeypatch, FLOOD, MLFLOW_TRACKING_TOKEN=token)
     mlflow.set_experiment(unique("project-token") + " (101)")
@@ -66,16 +87,16 @@ def test_a_write_project_token_logs_a_run_with_the_stock_client(bob, monkeypatch
     assert run.info.artifact_uri.startswith("mlflow-artifacts:/workspaces/gitlab-101/")
 
 
-def test_a_project_token_works_as_the_basic_auth_password_too(bob, monkeypatch, unique):
-    token = create_token(bob, 101, "write")["token"]
+def test_a_project_token_works_as_the_basic_auth_password_too(create_token, monkeypatch, unique):
+    token = create_token(101, "write")["token"]
     monkeypatch.delenv("MLFLOW_TRACKING_TOKEN", raising=False)
     client = use(monkeypatch, FLOOD, MLFLOW_TRACKING_USERNAME="bob", MLFLOW_TRACKING_PASSWORD=token)
     experiment_id = client.create_experiment(unique("project-token-basic"))
     assert client.get_experiment(experiment_id).name.startswith("project-token-basic")
 
 
-def test_a_project_token_is_refused_on_another_project_where_its_owner_may_write(bob, monkeypatch):
-    token = create_token(bob, 101, "write")["token"]
+def test_a_project_token_is_refused_on_another_project_where_its_owner_may_write(create_token, monkeypatch):
+    token = create_token(101, "write")["token"]
     for project in (SEGMENTATION, "102"):
         client = use(monkeypatch, project, MLFLOW_TRACKING_TOKEN=token)
         with pytest.raises(RestException) as refused:
@@ -86,8 +107,8 @@ def test_a_project_token_is_refused_on_another_project_where_its_owner_may_write
         assert refused.value.error_code == "RESOURCE_DOES_NOT_EXIST"
 
 
-def test_a_read_project_token_reads_but_cannot_log(bob, monkeypatch, unique):
-    token = create_token(bob, 101, "read")["token"]
+def test_a_read_project_token_reads_but_cannot_log(create_token, monkeypatch, unique):
+    token = create_token(101, "read")["token"]
     client = use(monkeypatch, FLOOD, MLFLOW_TRACKING_TOKEN=token)
     assert client.search_experiments(max_results=5) is not None
     with pytest.raises(RestException) as refused:
@@ -96,11 +117,11 @@ def test_a_read_project_token_reads_but_cannot_log(bob, monkeypatch, unique):
     assert "read-only" in refused.value.message
 
 
-def test_a_revoked_project_token_stops_working(bob, monkeypatch):
-    created = create_token(bob, 101, "write")
+def test_a_revoked_project_token_stops_working(create_token, monkeypatch):
+    created = create_token(101, "write")
     client = use(monkeypatch, FLOOD, MLFLOW_TRACKING_TOKEN=created["token"])
     client.search_experiments(max_results=1)
-    revoked = bob.delete(f"{HUB}/api/projects/101/tokens/{created['summary']['id']}", headers={"origin": HUB}, timeout=30)
+    revoked = revoke(create_token.session, 101, created["summary"]["id"])
     assert revoked.status_code == 200, revoked.text
     # At once, not after the hub's cache timeout: the hub that revoked it forgets it.
     with pytest.raises(RestException) as refused:

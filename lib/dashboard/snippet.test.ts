@@ -3,7 +3,7 @@ import { parse } from "yaml";
 import { buildSnippet, experimentNameFor, mlflowRequirement, personalTokenPage, pythonString, yamlString, type SnippetOptions } from "./snippet";
 
 const URI = "https://hub.example.com/mlflow/ml-team/flood-detection/tracking/";
-const base: SnippetOptions = { trackingUri: URI, projectId: 101, experimentName: "churn", projectIdSuffix: true, preset: "plain", token: "personal", mlflowVersion: "3.17.2" };
+const base: SnippetOptions = { trackingUri: URI, projectId: 101, experimentName: "churn", projectIdSuffix: true, preset: "plain", token: "project", mlflowVersion: "3.17.2" };
 const block = (o: Partial<SnippetOptions>, id: string) => buildSnippet({ ...base, ...o }).find((b) => b.id === id)?.text ?? "";
 /** The argument of a one-argument Python call in the code, e.g. set_experiment("…"). */
 const callArg = (code: string, fn: string) => new RegExp(`^mlflow\\.${fn}\\((.*)\\)$`, "m").exec(code)?.[1];
@@ -89,10 +89,15 @@ describe("snippet setup blocks", () => {
     expect(mlflowRequirement('3.17.2"; rm -rf ~')).toBe("mlflow>=3,<4");
   });
 
-  it("asks for a personal token without echoing it, for the local setup", () => {
+  it("asks for a project token without echoing it, for the local setup", () => {
     const blocks = buildSnippet(base).map((b) => b.id);
     expect(blocks).toEqual(["install", "token", "python"]);
-    expect(block({}, "token")).toContain("read -rs MLFLOW_TRACKING_TOKEN && export MLFLOW_TRACKING_TOKEN");
+    expect(block({}, "token")).toBe("printf 'Project token: ' && read -rs MLFLOW_TRACKING_TOKEN && export MLFLOW_TRACKING_TOKEN && echo\n");
+  });
+
+  it("asks for a GitLab token the same way when the user chooses a personal access token", () => {
+    expect(buildSnippet({ ...base, token: "personal" }).map((b) => b.id)).toEqual(["install", "token", "python"]);
+    expect(block({ token: "personal" }, "token")).toBe("printf 'GitLab token: ' && read -rs MLFLOW_TRACKING_TOKEN && export MLFLOW_TRACKING_TOKEN && echo\n");
   });
 
   it("gives a .gitlab-ci.yml job that installs, signs in with the job token and runs the script", () => {
@@ -110,10 +115,10 @@ describe("snippet setup blocks", () => {
   it("refuses a line break in a YAML script line", () => expect(() => yamlString("a\nb")).toThrow());
 
   it("links GitLab's token page with the name and scope filled in", () => {
-    expect(personalTokenPage("https://gitlab.example.com/ml-team/flood-detection", "ml-team/flood-detection")).toBe(
-      "https://gitlab.example.com/-/user_settings/personal_access_tokens?name=mlflow-hub&scopes=read_api",
+    expect(personalTokenPage("https://gitlab.example.com/ml-team/flood-detection", "ml-team/flood-detection", "api")).toBe(
+      "https://gitlab.example.com/-/user_settings/personal_access_tokens?name=mlflow-hub&scopes=api",
     );
-    expect(personalTokenPage("https://example.com/gitlab/ml-team/flood-detection", "ml-team/flood-detection")).toBe(
+    expect(personalTokenPage("https://example.com/gitlab/ml-team/flood-detection", "ml-team/flood-detection", "read_api")).toBe(
       "https://example.com/gitlab/-/user_settings/personal_access_tokens?name=mlflow-hub&scopes=read_api",
     );
   });

@@ -8,7 +8,9 @@ export const PRESETS = ["plain", "sklearn", "pytorch"] as const;
 export type Preset = (typeof PRESETS)[number];
 export const PRESET_LABELS: Record<Preset, string> = { plain: "Plain Python", sklearn: "scikit-learn", pytorch: "PyTorch" };
 
-export type TokenSetup = "personal" | "ci";
+/** `project`: a hub project token (the default: one project, read or write, expiring); `personal`: a GitLab token; `ci`: the job's own token. */
+export const TOKEN_SETUPS = ["project", "personal", "ci"] as const;
+export type TokenSetup = (typeof TOKEN_SETUPS)[number];
 
 export interface SnippetOptions {
   /** The project's tracking URI, used as is. */
@@ -159,14 +161,17 @@ export function buildSnippet(o: SnippetOptions): SnippetBlock[] {
       title: "Give MLflow your token",
       language: "shell",
       // read -s keeps the token off the screen and out of the shell's history (bash and zsh alike).
-      text: "printf 'GitLab token: ' && read -rs MLFLOW_TRACKING_TOKEN && export MLFLOW_TRACKING_TOKEN && echo\n",
+      text: `printf '${o.token === "project" ? "Project token" : "GitLab token"}: ' && read -rs MLFLOW_TRACKING_TOKEN && export MLFLOW_TRACKING_TOKEN && echo\n`,
     },
     code,
   ];
 }
 
-/** GitLab's page for a new personal access token, pre-filled with a name and the read_api scope. */
-export function personalTokenPage(gitlabProjectUrl: string, projectPath: string): string {
+/**
+ * GitLab's page for a new personal access token, pre-filled with a name and a scope: the hub
+ * lets a GitLab token log runs only with `api` (GitLab's own write scope); `read_api` reads.
+ */
+export function personalTokenPage(gitlabProjectUrl: string, projectPath: string, scope: "api" | "read_api"): string {
   const base = gitlabProjectUrl.endsWith(`/${projectPath}`) ? gitlabProjectUrl.slice(0, -projectPath.length - 1) : new URL(gitlabProjectUrl).origin;
-  return `${base}/-/user_settings/personal_access_tokens?name=mlflow-hub&scopes=read_api`;
+  return `${base}/-/user_settings/personal_access_tokens?name=mlflow-hub&scopes=${scope}`;
 }

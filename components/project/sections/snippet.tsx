@@ -6,10 +6,11 @@ import { useMlflow, useProject } from "@/components/project/context";
 import { CodeBlock } from "@/components/snippet/code-block";
 import { FirstRunStatus } from "@/components/snippet/first-run-status";
 import { SnippetOptions, type SnippetChoices } from "@/components/snippet/snippet-options";
+import { ProjectTokens } from "@/components/tokens/project-tokens";
 import { CopyButton } from "@/components/ui/copy-button";
-import { buildSnippet, experimentNameFor, mlflowRequirement, personalTokenPage, SCRIPT_FILE, type SnippetBlock } from "@/lib/dashboard/snippet";
+import { buildSnippet, experimentNameFor, mlflowRequirement, personalTokenPage, SCRIPT_FILE, type SnippetBlock, type TokenSetup } from "@/lib/dashboard/snippet";
 
-function Steps({ blocks, tokenPage, version }: { blocks: SnippetBlock[]; tokenPage: string; version: string | undefined }) {
+function Steps({ blocks, setup, tokenPage, version }: { blocks: SnippetBlock[]; setup: TokenSetup; tokenPage: string; version: string | undefined }) {
   const by = (id: SnippetBlock["id"]) => blocks.find((b) => b.id === id);
   const python = by("python")!;
   const pinNote = (
@@ -47,16 +48,29 @@ function Steps({ blocks, tokenPage, version }: { blocks: SnippetBlock[]; tokenPa
       <li>
         <CodeBlock block={by("install")!} step={pinNote} />
       </li>
+      {setup === "project" ? (
+        <li>
+          <ProjectTokens headingLevel={3} />
+        </li>
+      ) : null}
       <li>
         <CodeBlock
           block={by("token")!}
           step={
-            <p>
-              <a href={tokenPage} target="_blank" rel="noreferrer">
-                Create a GitLab personal access token
-              </a>{" "}
-              with the <code>read_api</code> scope, then run this and paste it: MLflow reads it from <code>MLFLOW_TRACKING_TOKEN</code>.
-            </p>
+            setup === "project" ? (
+              <p>
+                Run this and paste the project token you created above: MLflow reads it from <code>MLFLOW_TRACKING_TOKEN</code>.
+              </p>
+            ) : (
+              <p>
+                <a href={tokenPage} target="_blank" rel="noreferrer">
+                  Create a GitLab personal access token
+                </a>{" "}
+                with the <code>api</code> scope to log runs (a <code>read_api</code> token can only read here), then run this and paste it: MLflow reads it from{" "}
+                <code>MLFLOW_TRACKING_TOKEN</code>. An <code>api</code> token may also change anything in GitLab you may: a project token gives MLflow this project
+                and nothing else.
+              </p>
+            )
           }
         />
       </li>
@@ -78,7 +92,7 @@ function Steps({ blocks, tokenPage, version }: { blocks: SnippetBlock[]; tokenPa
 export function SnippetSection(_: { rest: string[] }) {
   const project = useProject();
   const mlflow = useMlflow();
-  const [choices, setChoices] = useState<SnippetChoices>({ experimentName: project.name, projectIdSuffix: true, preset: "plain", token: "personal" });
+  const [choices, setChoices] = useState<SnippetChoices>({ experimentName: project.name, projectIdSuffix: true, preset: "plain", token: "project" });
   const version = useQuery({ queryKey: ["mlflow-version", project.id], queryFn: () => mlflow.serverVersion(), staleTime: Infinity });
   const blocks = useMemo(
     () => buildSnippet({ ...choices, trackingUri: project.trackingUri, projectId: project.id, mlflowVersion: version.data }),
@@ -89,7 +103,7 @@ export function SnippetSection(_: { rest: string[] }) {
     <>
       <section className="card" aria-labelledby="snippet-title">
         <h1 id="snippet-title">Log your first run</h1>
-        <p className="lead">The stock MLflow client talks to this project&apos;s tracking URI as if it were a private MLflow server; your GitLab token signs you in.</p>
+        <p className="lead">The stock MLflow client talks to this project&apos;s tracking URI as if it were a private MLflow server; a token signs you in.</p>
         {!project.can.write ? (
           <p className="notice" role="note">
             {project.role === "no role" ? "You reach this project through its visibility" : `Your role (${project.role})`} lets you read this project&apos;s MLflow but
@@ -114,7 +128,7 @@ export function SnippetSection(_: { rest: string[] }) {
             Loading…
           </p>
         ) : (
-          <Steps blocks={blocks} tokenPage={personalTokenPage(project.gitlabUrl, project.path)} version={version.data} />
+          <Steps blocks={blocks} setup={choices.token} tokenPage={personalTokenPage(project.gitlabUrl, project.path, project.can.write ? "api" : "read_api")} version={version.data} />
         )}
       </section>
       <FirstRunStatus experimentName={experiment} />
