@@ -15,7 +15,7 @@ import { invalid } from "./errors";
  * ways (MLflow's own _reject_conflicting_field_aliases does the same), and forwards
  * the renamed body. GET query parameters need no such step: MLflow reads them
  * under the proto names only (`?traceId=` is ignored), and reads a GET's JSON body
- * instead when the query is empty, which is why checked GET routes take no body.
+ * instead when the query is empty, which is why a GET takes no body (handler.ts).
  */
 
 /**
