@@ -27,7 +27,10 @@ export function AuditTable({ rows }: { rows: AuditRow[] }) {
               <td className="nowrap">
                 <RelativeTime ms={r.time.getTime()} />
               </td>
-              <td>{r.username ?? r.user?.name ?? r.user?.email ?? <span className="muted" title="A token caller: the gateway records no name for it">—</span>}</td>
+              <td>
+                {r.username ?? r.user?.name ?? r.user?.email ?? <span className="muted" title="A token caller: the gateway records no name for it">—</span>}
+                {r.token ? <div className="muted small">{r.token}</div> : null}
+              </td>
               <td>
                 {r.projectPath ? <Link href={projectHref(r.projectPath)}>{r.projectPath}</Link> : r.projectId ? `#${r.projectId}` : <span className="muted">—</span>}
               </td>

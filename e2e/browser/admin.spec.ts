@@ -119,7 +119,7 @@ test("an instance admin sees every admin page with the stack's real numbers", as
   expect(download.suggestedFilename()).toMatch(/^mlflow-hub-audit-.*\.csv$/);
   const csv = fs.readFileSync(await download.path(), "utf8");
   const lines = csv.trimEnd().split("\r\n");
-  expect(lines[0]).toBe("id,time,username,userId,projectId,projectPath,method,route,action,outcome,status,detail,userEmail");
+  expect(lines[0]).toBe("id,time,username,userId,projectId,projectPath,method,route,action,outcome,status,detail,token,userEmail");
   expect(lines.find((l) => l.startsWith(`${denial.id},`))).toMatch(/,101,ml-team\/flood-detection,POST,\/api\/2\.0\/mlflow\/experiments\/create,write,denied,403,/);
   expect(lines.slice(1).every((l) => l.includes(",denied,"))).toBe(true);
   const exported = await page.request.get(`/admin/audit/export?outcome=denied&project=101`);

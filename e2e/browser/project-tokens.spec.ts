@@ -31,7 +31,7 @@ async function runSnippet(shell: string[], script: string, token: string): Promi
     const run = promisify(execFile)("bash", ["-e", "setup.sh"], {
       cwd: dir,
       timeout: 240_000,
-      env: { PATH: `${path.join(sdkVenv(), "bin")}:/usr/bin:/bin`, HOME: dir, PIP_NO_INDEX: "1", PIP_DISABLE_PIP_VERSION_CHECK: "1", MLFLOW_HTTP_REQUEST_MAX_RETRIES: "0" } as NodeJS.ProcessEnv,
+      env: { PATH: `${path.join(sdkVenv(), "bin")}:/usr/bin:/bin`, HOME: dir, PIP_NO_INDEX: "1", PIP_DISABLE_PIP_VERSION_CHECK: "1", MLFLOW_HTTP_REQUEST_MAX_RETRIES: "0" } as Record<string, string> as NodeJS.ProcessEnv,
     });
     run.child.stdin!.end(`${token}\n`);
     try {

@@ -3,7 +3,7 @@ import { csvRow } from "@/lib/admin/csv";
 import { AUDIT_PAGE_SIZE, auditWhere, type AuditFilter } from "@/lib/admin/audit-filter";
 import { db } from "@/lib/db/client";
 
-const COLUMNS = ["id", "time", "username", "userId", "projectId", "projectPath", "method", "route", "action", "outcome", "status", "detail"] as const;
+const COLUMNS = ["id", "time", "username", "userId", "projectId", "projectPath", "method", "route", "action", "outcome", "status", "detail", "token"] as const;
 // The gateway names CI jobs' users; a browser session's row has the hub user instead.
 const select = { ...(Object.fromEntries(COLUMNS.map((c) => [c, true])) as Record<(typeof COLUMNS)[number], true>), user: { select: { name: true, email: true } } };
 
@@ -21,6 +21,7 @@ export type AuditRow = {
   outcome: string;
   status: number;
   detail: string | null;
+  token: string | null;
 };
 
 export async function auditPage(f: AuditFilter): Promise<{ rows: AuditRow[]; total: number }> {
