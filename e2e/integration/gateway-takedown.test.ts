@@ -171,6 +171,8 @@ describe("an unauthenticated slow-body flood (issue 11, hole 1)", () => {
 
 describe("slow senders", () => {
   it(`a caller that stops sending a read route's body is cut off after ${IDLE_SECONDS} s of silence, holding no socket to MLflow meanwhile`, async () => {
+    // The hub's own fetches to MLflow (workspace creation) keep a connection for a few seconds.
+    await eventually("no socket to MLflow before the test", () => hubSocketsToMlflow() === 0, 10_000);
     const socket = net.connect({ host: "127.0.0.1", port: hubPort, localAddress: "127.0.0.12" });
     socket.on("error", () => {});
     const closed = new Promise<number>((resolve) => socket.on("close", () => resolve(Date.now())));
@@ -264,7 +266,7 @@ describe("concurrent requests per client address", () => {
 });
 
 describe("amplification: unknown tokens cost GitLab calls", () => {
-  it(`a burst of 40 unknown tokens from one address costs GitLab at most ${LOOKUPS_PER_MINUTE} calls and gets 429 with Retry-After; cached callers, there and elsewhere, are still served`, async () => {
+  it(`a burst of 40 unknown tokens from one address reaches GitLab for at most ${LOOKUPS_PER_MINUTE} of them, the rest get 429 with Retry-After; cached callers, there and elsewhere, are still served`, async () => {
     expect((await searchFlood("127.0.0.50")).status).toBe(200);
     expect((await searchFlood("127.0.0.51")).status).toBe(200);
     const before = await gitlabCalls();
@@ -278,8 +280,11 @@ describe("amplification: unknown tokens cost GitLab calls", () => {
     const answers = await Promise.all(flood);
     const statuses = answers.map((a) => a.status);
     expect((await Promise.all(cached)).map((a) => a.status)).toEqual(cached.map(() => 200));
-    expect(await gitlabCalls()).toBeLessThanOrEqual(before + LOOKUPS_PER_MINUTE);
     const limited = answers.filter((a) => a.status === 429);
+    const reached = answers.length - limited.length;
+    expect(reached).toBeLessThanOrEqual(LOOKUPS_PER_MINUTE);
+    // One lookup of a GitLab token: its project, and its scopes (personal_access_tokens/self, then oauth/token/info).
+    expect(await gitlabCalls()).toBeLessThanOrEqual(before + 3 * reached);
     expect(limited.length, `statuses: ${statuses.join(",")}`).toBeGreaterThanOrEqual(40 - LOOKUPS_PER_MINUTE);
     for (const a of limited) {
       expect(a.json).toMatchObject({ error_code: "REQUEST_LIMIT_EXCEEDED" });

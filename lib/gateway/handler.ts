@@ -285,7 +285,11 @@ export function createGateway(o: GatewayOptions) {
     return { browser: true, ended: true };
   }
 
-  /** Takes the caller's slot until both sides of the exchange are over, whichever ends last. */
+  /**
+   * Takes the caller's slot until both sides of the exchange are over, or its connection is.
+   * The connection counts because node:http never closes a request whose answer is complete
+   * while its body was still coming in, when the caller then goes away.
+   */
   function admit(req: IncomingMessage, res: ServerResponse, out: Outcome) {
     let release: () => void;
     try {
@@ -294,11 +298,16 @@ export function createGateway(o: GatewayOptions) {
       out.limited = true;
       throw e;
     }
+    const socket = req.socket;
+    const free = () => {
+      socket.off("close", free);
+      release();
+    };
     let open = 2;
-    const closed = () => --open === 0 && release();
+    const closed = () => --open === 0 && free();
     req.once("close", closed);
     res.once("close", closed);
-    cutOffIdleSender(req, o.idleTimeoutMs);
+    socket.once("close", free);
   }
 
   return async function gateway(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -307,6 +316,8 @@ export function createGateway(o: GatewayOptions) {
     let status: number;
     let outcome: "allowed" | "denied" | "error";
     let detail: string | undefined;
+    // Before any refusal too: a refused caller's small body is still read (and dropped).
+    cutOffIdleSender(req, o.idleTimeoutMs);
     try {
       admit(req, res, out);
       ({ status, outcome } = await handle(req, res, out));
