@@ -128,6 +128,22 @@ describe("config", () => {
     expect(errorOf({ ...valid, S3_PUBLIC_URL: value })).toContain("S3_PUBLIC_URL must be");
   });
 
+  it("trusts no proxy's X-Forwarded-For unless TRUSTED_PROXIES names it", () => {
+    expect(parseConfig(valid).TRUSTED_PROXIES).toEqual([]);
+    expect(parseConfig({ ...valid, TRUSTED_PROXIES: " 172.16.0.0/12, 10.0.0.7 ,loopback,fd00::/8" }).TRUSTED_PROXIES).toEqual(["172.16.0.0/12", "10.0.0.7", "loopback", "fd00::/8"]);
+  });
+
+  it.each([["traefik"], ["10.0.0.0/33"], ["*"]])("refuses TRUSTED_PROXIES %s", (value) => {
+    expect(errorOf({ ...valid, TRUSTED_PROXIES: value })).toContain("TRUSTED_PROXIES must be IP addresses or CIDR ranges");
+  });
+
+  it("gives the gateway's limits defaults and refuses turning them off", () => {
+    const c = parseConfig(valid);
+    expect([c.GATEWAY_IDLE_TIMEOUT, c.GATEWAY_MAX_REQUESTS, c.GATEWAY_MAX_REQUESTS_PER_CLIENT, c.GATEWAY_LOOKUPS_PER_MINUTE, c.GATEWAY_AUTH_FAILURES_PER_MINUTE]).toEqual([30, 512, 64, 300, 30]);
+    expect(errorOf({ ...valid, GATEWAY_IDLE_TIMEOUT: "0" })).toContain("GATEWAY_IDLE_TIMEOUT");
+    expect(errorOf({ ...valid, GATEWAY_MAX_REQUESTS_PER_CLIENT: "1.5" })).toContain("GATEWAY_MAX_REQUESTS_PER_CLIENT must be a whole number");
+  });
+
   it("lists every bad variable at once", () => {
     const message = errorOf({ ...valid, S3_BUCKET: "Not_A_Bucket", MLFLOW_URL: undefined });
     expect(message).toContain("S3_BUCKET");
