@@ -129,7 +129,8 @@ export type Limits = ReturnType<typeof createLimits>;
  * which would start the body flowing before anyone reads it.
  */
 export function cutOffIdleSender(req: IncomingMessage, idleMs: number) {
-  if (idleMs <= 0 || req.complete) return;
+  const declaresBody = Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
+  if (idleMs <= 0 || req.complete || !declaresBody) return;
   const socket = req.socket;
   let bytes = socket.bytesRead;
   let lastProgress = Date.now();
