@@ -80,6 +80,7 @@ export function hubGateway(log: Logger) {
       trustedProxies: c.TRUSTED_PROXIES,
     }),
     idleTimeoutMs: c.GATEWAY_IDLE_TIMEOUT * 1000,
+    hubOrigin: new URL(c.AUTH_URL).origin,
     directStore: c.S3_PUBLIC_URL
       ? createDirectStore({ internalUrl: c.S3_ENDPOINT, publicUrl: c.S3_PUBLIC_URL, bucket: c.S3_BUCKET, region: c.S3_REGION, accessKey: c.S3_ACCESS_KEY, secretKey: c.S3_SECRET_KEY })
       : undefined,

@@ -17,7 +17,8 @@ const tracking = (project = "ml-team/flood-detection") => `${stack.env.AUTH_URL}
 async function search(headers: Record<string, string>, project?: string) {
   const res = await fetch(`${tracking(project)}/api/2.0/mlflow/experiments/search`, {
     method: "POST",
-    headers: { "content-type": "application/json", ...headers },
+    // As the stock UI sends it: a cookie-authenticated POST names the hub's origin (the gateway refuses others).
+    headers: { "content-type": "application/json", origin: stack.env.AUTH_URL, ...headers },
     body: JSON.stringify({ max_results: 1 }),
   });
   return { status: res.status, type: res.headers.get("content-type") ?? "", body: (await res.json()) as { error_code?: string } };

@@ -4,13 +4,14 @@ import type { AccessResolver, AccessResult, JobInfo } from "./access";
 import type { AuditSink } from "./audit";
 import { bodyShapeOf, checks, type CheckContext } from "./checks";
 import { readCredential, type Credential } from "./credentials";
+import { refuseCrossSite } from "./csrf";
 import { decide, type ProjectAccess } from "./decide";
 import { GatewayError, invalid, mlflowFailure, redactSecrets, unauthenticated, unknownEndpoint, unavailable } from "./errors";
 import { forward } from "./forward";
 import { cutOffIdleSender, type Limits } from "./limits";
 import { normaliseBody, parseJsonObject, reserialise } from "./normalise";
 import { gatewayRequests } from "./metrics";
-import type { DeleteFloor } from "./permissions";
+import { ACCESS_LEVEL, roleName, type DeleteFloor } from "./permissions";
 import { parseGatewayPath, workspaceOf } from "./project-path";
 import type { RouteAction, RouteMatch } from "./routes";
 import { PART_LIST_MAX_BYTES, serverInfoThroughHub, type DirectStore } from "./transfers";
@@ -44,6 +45,8 @@ export interface GatewayOptions {
   limits: Limits;
   /** Longest silence between two bytes of a request body; 0: none. */
   idleTimeoutMs: number;
+  /** The hub's own origin (AUTH_URL's): cookie-authenticated writes must come from it (csrf.ts). */
+  hubOrigin?: string;
 }
 
 /** JSON bodies the gateway reads (to check them, or for read routes) are small API calls; anything bigger is not one. */
@@ -199,7 +202,10 @@ export function createGateway(o: GatewayOptions) {
       throw (d as { error: GatewayError }).error;
     }
 
-    const credential = await identify(readCredential(req.headers.authorization, req.headers.cookie), out);
+    const presented = readCredential(req.headers.authorization, req.headers.cookie);
+    // Before the session is looked up: a forged request costs the hub nothing.
+    if (presented.kind === "session") refuseCrossSite(method, req.headers, o.hubOrigin);
+    const credential = await identify(presented, out);
     const cached = o.access.cached(credential, parsed.project);
     if (!cached) chargeLookup(out);
     const result: AccessResult = await o.access.resolve(credential, parsed.project);
@@ -231,6 +237,8 @@ export function createGateway(o: GatewayOptions) {
         job: result.job as JobInfo | undefined,
         mlflow: (p) => mlflowRead(workspace, p),
         store: o.directStore,
+        mayDelete: decide("delete", result.access, o.deleteFloor).allow,
+        deleteRole: roleName(ACCESS_LEVEL[o.deleteFloor]),
       };
       let raw: Buffer | undefined;
       let rewritten = false;
