@@ -22,6 +22,8 @@ function context(over: Partial<CheckContext> = {}): CheckContext {
   return {
     workspace: WS,
     projectPath: "ml-team/flood-detection",
+    mayDelete: true,
+    deleteRole: "Developer",
     params: {},
     query: new URLSearchParams(),
     mlflow: async (p) => {

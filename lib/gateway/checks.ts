@@ -2,6 +2,7 @@ import type { JobInfo } from "./access";
 import { artifactPathAllowed } from "./artifact-paths";
 import { GatewayError, invalid, unavailable } from "./errors";
 import { mergeShapes, type Shape } from "./normalise";
+import { proxyTarget, refuseOverwrite, runTarget } from "./overwrite";
 import { transferChecks, type DirectStore } from "./transfers";
 
 /** What a check may look at; `mlflow` reads MLflow inside the caller's workspace. */
@@ -16,6 +17,10 @@ export interface CheckContext {
   mlflow: (pathAndQuery: string) => Promise<{ status: number; json: Record<string, unknown> }>;
   /** The artifact store's public endpoint, when the hub offers direct transfers (transfers.ts). */
   store?: DirectStore;
+  /** Whether the caller may delete here: an upload over an existing artifact needs it (overwrite.ts). */
+  mayDelete: boolean;
+  /** The lowest role that may delete (DELETE_MIN_ACCESS_LEVEL), for refusals. */
+  deleteRole: string;
 }
 
 export type CheckOutcome =
@@ -138,6 +143,15 @@ export const checks: Record<string, Check> = {
     // Routes with a path parameter take the storage path from the URL alone; ?path= belongs to the list route.
     const path = Object.keys(ctx.params).length > 0 ? firstPathParam(ctx.params) : (ctx.query.get("path") ?? "");
     if (!artifactPathAllowed(path, ctx.workspace)) throw forbidden("Artifact paths must lie inside this project's MLflow (workspaces/<workspace>/<experiment id>/…).");
+    return CONTINUE;
+  },
+  "artifact-overwrite": async (ctx) => {
+    await refuseOverwrite(ctx, proxyTarget, firstPathParam(ctx.params));
+    return CONTINUE;
+  },
+  "upload-overwrite": async (ctx) => {
+    // MLflow reads the first ?run_uuid= and ?path= (request.args.get), as URLSearchParams.get does.
+    await refuseOverwrite(ctx, runTarget(ctx.query.get("run_uuid") ?? ""), ctx.query.get("path") ?? "");
     return CONTINUE;
   },
   "experiment-create": (ctx) => {

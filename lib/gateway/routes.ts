@@ -36,6 +36,14 @@ export type RouteCheck =
    * the fully decoded form.
    */
   | "artifact-path"
+  /**
+   * An upload over an existing file destroys it: for callers below the delete floor
+   * (DELETE_MIN_ACCESS_LEVEL) the upload's directory is listed and an existing file
+   * refuses it (overwrite.ts). The mlflow-artifacts PUT takes the path from the URL,
+   * ajax upload-artifact from ?run_uuid= and ?path=; the multipart checks do it themselves.
+   */
+  | "artifact-overwrite"
+  | "upload-overwrite"
   /** Refuse artifact_location (MLflow refuses it too when workspaces are on; answer clearly first). */
   | "experiment-create"
   /**
@@ -240,12 +248,12 @@ export const routeTable: readonly RouteEntry[] = Object.freeze([
   ...both("2.0/mlflow/artifacts/presigned-download-url", "POST", "read", { checks: ["cloud-presigned-url"] }),
   ...both("2.0/mlflow/artifacts/presigned-upload-url", "POST", "write", { checks: ["cloud-presigned-url"] }),
   ...root("/get-artifact", "GET", "read"),
-  ...ajax("2.0/mlflow/upload-artifact", "POST", "write"),
+  ...ajax("2.0/mlflow/upload-artifact", "POST", "write", { checks: ["upload-overwrite"] }),
 
   // The artifact proxy: raw storage paths.
   ...both("2.0/mlflow-artifacts/artifacts", "GET", "read", ARTIFACT),
   ...both("2.0/mlflow-artifacts/artifacts/<path:artifact_path>", "GET", "read", ARTIFACT),
-  ...both("2.0/mlflow-artifacts/artifacts/<path:artifact_path>", "PUT", "write", ARTIFACT),
+  ...both("2.0/mlflow-artifacts/artifacts/<path:artifact_path>", "PUT", "write", { checks: ["artifact-path", "artifact-overwrite"] }),
   ...both("2.0/mlflow-artifacts/artifacts/<path:artifact_path>", "DELETE", "delete", ARTIFACT),
   // Answered by the gateway (transfers.ts): MLflow would sign URLs of the internal store.
   ...both("2.0/mlflow-artifacts/mpu/create/<path:artifact_path>", "POST", "write", { checks: ["artifact-path", "mpu-create"] }),

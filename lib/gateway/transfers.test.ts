@@ -39,6 +39,8 @@ function context(over: Partial<CheckContext> = {}): CheckContext {
   return {
     workspace: WS,
     projectPath: "ml-team/flood-detection",
+    mayDelete: true,
+    deleteRole: "Developer",
     params: { artifact_path: RUN },
     query: new URLSearchParams(),
     body: {},
@@ -113,6 +115,21 @@ describe("with a public store", () => {
       upload_id: "upload-1",
       credentials: [1, 2, 3].map((n) => ({ url: `https://s3.example.com/bucket/${RUN}/data/big.bin?partNumber=${n}&uploadId=upload-1`, part_number: n, headers: {} })),
     });
+  });
+
+  it("a caller below the delete floor cannot start or complete a multipart upload over an existing artifact", async () => {
+    const { store, calls } = fakeStore();
+    const listing = `/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(`${RUN}/data`)}`;
+    const mlflow = async (p: string) => (p === listing ? { status: 200, json: { files: [{ path: "big.bin", is_dir: false }] } } : { status: 404, json: {} });
+    const ctx = (name: string, body: Record<string, unknown>) => context({ store, mlflow, mayDelete: false, deleteRole: "Maintainer", params: { artifact_path: `${RUN}/data` }, body: { path: name, ...body } });
+    for (const name of ["mpu-create", "mpu-complete"]) {
+      const r = await refusal(name, ctx("/home/bob/big.bin", { num_parts: 2, upload_id: "u", parts: [{ part_number: 1, etag: "e" }] }));
+      expect(r, name).toMatchObject({ status: 403, code: "PERMISSION_DENIED" });
+      expect(r.message).toMatch(/'big\.bin' already exists/);
+    }
+    expect(calls).toEqual([]);
+    await answer("mpu-create", ctx("/home/bob/other.bin", { num_parts: 1 }));
+    expect(calls).toEqual([`create ${RUN}/data/other.bin`]);
   });
 
   it("reads the proto's camelCase field names too, and refuses a body that names a field both ways", async () => {
