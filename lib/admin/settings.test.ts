@@ -13,7 +13,7 @@ const env = {
   MLFLOW_URL: "http://127.0.0.1:5001",
   MLFLOW_DATABASE_URL: "postgresql://mlflow:mlflow-db-pass@127.0.0.1:5433/mlflow?sslmode=disable",
   S3_ENDPOINT: "http://127.0.0.1:9000",
-  S3_ACCESS_KEY: "access",
+  S3_ACCESS_KEY: "s3-access-key-id",
   S3_SECRET_KEY: "s3-secret-value",
   S3_BUCKET: "mlflow-artifacts",
   MANDATORY_TOPICS: "",
@@ -26,7 +26,8 @@ describe("settingsView", () => {
 
   it("never shows a secret, a token or a password inside a URL", () => {
     const shown = JSON.stringify(rows);
-    for (const secret of ["a-very-secret-value", "client-secret-value", "glpat-service-token", "s3-secret-value", "hub-db-pass", "mlflow-db-pass"]) expect(shown).not.toContain(secret);
+    for (const secret of ["a-very-secret-value", "client-secret-value", "glpat-service-token", "s3-secret-value", "s3-access-key-id", "hub-db-pass", "mlflow-db-pass"]) expect(shown).not.toContain(secret);
+    expect(row("S3_ACCESS_KEY")).toMatchObject({ value: MASK, secret: true });
     expect(row("AUTH_SECRET")).toMatchObject({ value: MASK, secret: true, source: "environment" });
     expect(row("GITLAB_SERVICE_TOKEN").value).toBe(MASK);
     expect(row("DATABASE_URL").value).toBe(`postgresql://hub:${MASK}@127.0.0.1:5433/hub`);

@@ -9,8 +9,11 @@ export interface SettingView {
 
 export const MASK = "••••••••";
 
-/** Settings whose whole value is a credential. New ones named like this are masked without a code change. */
-export const isSecretName = (name: string) => /SECRET|TOKEN|PASSWORD|PASSWD/.test(name);
+/**
+ * Settings whose whole value is a credential. New ones named like this are masked without a code change.
+ * Every key counts: an access key id is half of a credential pair and names the account to attack.
+ */
+export const isSecretName = (name: string) => /SECRET|TOKEN|PASSWORD|PASSWD|KEY/.test(name);
 
 /** Hides the password of every URL in `value` (user:password@host) and password-like query parameters. */
 export function maskUrlCredentials(value: string): string {
