@@ -10,6 +10,8 @@ import { gatewayRefusal } from "./conformance/refusals.ts";
 // A stack of its own whose hub has S3_PUBLIC_URL: MinIO's loopback URL under the name
 // `localhost`, while the hub reaches it as 127.0.0.1. The two names tell a URL signed for
 // clients from one of the internal store (SigV4 signs the host, so only the first works).
+// Its hub also raises DELETE_MIN_ACCESS_LEVEL to maintainer, so bob (Developer) adds
+// artifacts but may not replace them: uploads over an existing file are refused him.
 const OFFSET = 1200;
 const STATE = path.join(REPO_ROOT, ".local", "test-s3-public");
 const MINIO_PORT = portsWithOffset(OFFSET).minio;
@@ -76,13 +78,16 @@ const expectOnlyPublicHost = (text: string) => {
 
 beforeAll(async () => {
   fs.rmSync(STATE, { recursive: true, force: true });
-  const before = process.env.S3_PUBLIC_URL;
-  process.env.S3_PUBLIC_URL = `http://${PUBLIC_HOST}`;
+  const settings = { S3_PUBLIC_URL: `http://${PUBLIC_HOST}`, DELETE_MIN_ACCESS_LEVEL: "maintainer" };
+  const before = Object.fromEntries(Object.keys(settings).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, settings);
   try {
     stack = await startStack({ stateDir: STATE, portOffset: OFFSET, hub: "prod" });
   } finally {
-    if (before === undefined) delete process.env.S3_PUBLIC_URL;
-    else process.env.S3_PUBLIC_URL = before;
+    for (const [k, v] of Object.entries(before)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
   expect(stack.env.S3_ENDPOINT).toBe(`http://${INTERNAL_HOST}`);
 }, 900_000);
@@ -181,5 +186,65 @@ describe("artifact transfers with S3_PUBLIC_URL", () => {
     const { root } = await newRun(T101, BOB);
     const r = await call("GET", `${T101}/api/2.0/mlflow-artifacts/presigned/${root}/x.bin`);
     expect(refusalOf(r)).toMatchObject({ status: 401, code: "UNAUTHENTICATED" });
+  });
+});
+
+describe("overwriting an artifact needs the delete permission (this hub: DELETE_MIN_ACCESS_LEVEL=maintainer)", () => {
+  const get = async (token: string, key: string) => {
+    const res = await fetch(`${stack.env.AUTH_URL}${T101}/api/2.0/mlflow-artifacts/artifacts/${key}`, { headers: { authorization: `Bearer ${token}` } });
+    return Buffer.from(await res.arrayBuffer());
+  };
+  const put = (token: string, key: string, bytes: Buffer) =>
+    fetch(`${stack.env.AUTH_URL}${T101}/api/2.0/mlflow-artifacts/artifacts/${key}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+      body: new Uint8Array(bytes),
+    });
+  const refusalOfResponse = async (res: Response) => refusalOf({ status: res.status, text: await res.text(), json: undefined, headers: Object.fromEntries(res.headers) });
+
+  it("a Developer adds an artifact but cannot PUT over it, and its bytes stay; an Owner may replace it", async () => {
+    const { root } = await newRun(T101, BOB);
+    const first = randomBytes(4096);
+    await putThroughHub(T101, BOB, `${root}/model.pkl`, first);
+    const refused = await refusalOfResponse(await put(BOB, `${root}/model.pkl`, randomBytes(10)));
+    expect(refused).toMatchObject({ status: 403, code: "PERMISSION_DENIED" });
+    expect(refused?.message).toMatch(/Overwriting an artifact needs the delete permission \(Maintainer or higher/);
+    expect(sha256(await get(CAROL, `${root}/model.pkl`))).toBe(sha256(first));
+    // A new name beside it is no overwrite.
+    await putThroughHub(T101, BOB, `${root}/model-v2.pkl`, randomBytes(10));
+    const second = randomBytes(2048);
+    expect((await put(ALICE, `${root}/model.pkl`, second)).status).toBe(200);
+    expect(sha256(await get(CAROL, `${root}/model.pkl`))).toBe(sha256(second));
+  });
+
+  it("a Developer cannot replace an artifact from the MLflow UI's upload either (ajax upload-artifact)", async () => {
+    const { runId, root } = await newRun(T101, BOB);
+    await putThroughHub(T101, BOB, `${root}/notes/readme.txt`, Buffer.from("original"));
+    const upload = (path: string) =>
+      fetch(`${stack.env.AUTH_URL}${T101}/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${runId}&path=${encodeURIComponent(path)}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${BOB}`, "content-type": "application/octet-stream" },
+        body: "replaced",
+      });
+    expect(await refusalOfResponse(await upload("notes/readme.txt"))).toMatchObject({ status: 403, code: "PERMISSION_DENIED" });
+    expect((await get(CAROL, `${root}/notes/readme.txt`)).toString()).toBe("original");
+    const added = await upload("notes/other.txt");
+    expect(added.status, await added.text()).toBe(200);
+    expect((await get(CAROL, `${root}/notes/other.txt`)).toString()).toBe("replaced");
+  });
+
+  it("a Developer cannot start nor complete a multipart upload over an existing artifact", async () => {
+    const { root } = await newRun(T101, BOB);
+    const mpu = `${T101}/api/2.0/mlflow-artifacts/mpu`;
+    // Started while the name was free, completed after someone else wrote it: refused at the end too.
+    const create = await call("POST", `${mpu}/create/${root}/data`, BOB, { path: "/home/bob/big.bin", num_parts: 1 });
+    expect(create.status, create.text).toBe(200);
+    const part = await fetch(create.json.credentials[0].url, { method: "PUT", body: new Uint8Array(randomBytes(1024)) });
+    await putThroughHub(T101, ALICE, `${root}/data/big.bin`, Buffer.from("alice's"));
+    const complete = await call("POST", `${mpu}/complete/${root}/data`, BOB, { path: "/home/bob/big.bin", upload_id: create.json.upload_id, parts: [{ part_number: 1, etag: part.headers.get("etag") }] });
+    expect(refusalOf(complete)).toMatchObject({ status: 403, code: "PERMISSION_DENIED" });
+    expect((await get(CAROL, `${root}/data/big.bin`)).toString()).toBe("alice's");
+    const again = await call("POST", `${mpu}/create/${root}/data`, BOB, { path: "big.bin", num_parts: 1 });
+    expect(refusalOf(again)).toMatchObject({ status: 403, code: "PERMISSION_DENIED" });
   });
 });
