@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from "node:http";
  * json adds spaces and more keys), MLflow's uvicorn `server` header is absent
  * (the gateway forwards it on every answer MLflow gives), and the message is one
  * the gateway writes (lib/gateway: errors.ts, decide.ts, checks.ts, access.ts,
- * credentials.ts, handler.ts, project-path.ts).
+ * credentials.ts, handler.ts, project-path.ts, csrf.ts, overwrite.ts).
  */
 const GATEWAY_MESSAGES: readonly RegExp[] = [
   /^Project not found, or you have no access to it\. Check the tracking URI and your token\.$/,
@@ -59,6 +59,8 @@ const GATEWAY_MESSAGES: readonly RegExp[] = [
   /^The request body has a number the hub cannot forward exactly/,
   /^MLflow failed to handle this request; the hub logged the error for its administrators\.$/,
   /^MLflow does not implement this request on this hub's server\.$/,
+  /^This request (came from another site|came from another origin|says nothing of where it comes from).* A request signed in with the hub's session cookie may change nothing unless it comes from the hub's own pages/,
+  /^Overwriting an artifact needs the delete permission \([A-Za-z]+ or higher in this project\)/,
 ];
 
 export interface Refusal {
