@@ -1,7 +1,7 @@
 import { PrismaAdapter } from "@auth/prisma-adapter";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { openAccountToken, sealAccountTokens, TOKEN_COLUMNS } from "@/lib/crypto/account-tokens";
-import { TokenUnreadableError } from "@/lib/crypto/token-cipher";
+import { TokenUnreadableError, type TokenKeyring } from "@/lib/crypto/token-cipher";
 import { hubTokenKeyring } from "./token-keys";
 
 type Adapter = ReturnType<typeof PrismaAdapter>;
@@ -13,12 +13,12 @@ type Adapter = ReturnType<typeof PrismaAdapter>;
  * returns a row (WebAuthn only, unused here: opened for completeness), and
  * unlinkAccount returns the deleted row, which goes back without its tokens.
  */
-export function hubAdapter(prisma: PrismaClient): Adapter {
+export function hubAdapter(prisma: PrismaClient, keys: () => TokenKeyring = hubTokenKeyring): Adapter {
   const base = PrismaAdapter(prisma);
   return {
     ...base,
     async linkAccount(account) {
-      await base.linkAccount!(sealAccountTokens(hubTokenKeyring(), account, account));
+      await base.linkAccount!(sealAccountTokens(keys(), account, account));
       return account;
     },
     async getAccount(providerAccountId, provider) {
@@ -29,7 +29,7 @@ export function hubAdapter(prisma: PrismaClient): Adapter {
         const stored = row[column];
         if (typeof stored !== "string") continue;
         try {
-          opened[column] = openAccountToken(hubTokenKeyring(), row, column, stored).value;
+          opened[column] = openAccountToken(keys(), row, column, stored).value;
         } catch (e) {
           if (!(e instanceof TokenUnreadableError)) throw e;
           opened[column] = undefined;
