@@ -40,9 +40,17 @@ export async function resealAccountTokens(o: { databaseUrl: string; keyring: Tok
           `select id, provider, provider_account_id, ${TOKEN_COLUMNS.join(", ")} from accounts where id > $1 and (${needsWork}) order by id limit $4 for update`,
           [after, prefix, prefix.length, batchSize],
         );
-        for (const row of rows) {
+        const updates = rows.flatMap((row) => {
           const update = resealRow(keyring, row, counts);
-          if (update) await client.query(`update accounts set ${TOKEN_COLUMNS.map((c, i) => `${c} = $${i + 2}`).join(", ")} where id = $1`, [row.id, ...TOKEN_COLUMNS.map((c) => update[c])]);
+          return update ? [{ id: row.id, ...update }] : [];
+        });
+        // One statement per batch: the rows' new values as parallel arrays.
+        if (updates.length > 0) {
+          await client.query(
+            `update accounts a set ${TOKEN_COLUMNS.map((c) => `${c} = v.${c}`).join(", ")} ` +
+              `from unnest($1::text[], ${TOKEN_COLUMNS.map((_, i) => `$${i + 2}::text[]`).join(", ")}) as v(id, ${TOKEN_COLUMNS.join(", ")}) where a.id = v.id`,
+            [updates.map((u) => u.id), ...TOKEN_COLUMNS.map((c) => updates.map((u) => u[c]))],
+          );
         }
         await client.query("commit");
         if (rows.length === 0) break;
