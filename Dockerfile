@@ -38,6 +38,8 @@ RUN npm run build
 FROM deps AS tools
 COPY prisma prisma
 COPY lib/db lib/db
+COPY lib/crypto lib/crypto
+COPY lib/config.ts lib/
 COPY scripts/db-migrate.ts scripts/
 COPY infra/gitlab-dev infra/gitlab-dev
 USER node

@@ -1,8 +1,10 @@
-import { PrismaAdapter } from "@auth/prisma-adapter";
 import NextAuth from "next-auth";
 import GitLab from "next-auth/providers/gitlab";
+import { hubAdapter } from "@/lib/auth/adapter";
 import { sessionForPages } from "@/lib/auth/session";
+import { hubTokenKeyring } from "@/lib/auth/token-keys";
 import { config } from "@/lib/config";
+import { sealAccountTokens } from "@/lib/crypto/account-tokens";
 import { db } from "@/lib/db/client";
 import { GITLAB_SCOPES } from "@/lib/gitlab/oauth";
 
@@ -12,7 +14,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
   // Auth.js appends "oauth/…" to the base: GitLab under a sub-path needs the trailing slash.
   const baseUrl = `${c.GITLAB_URL}/`;
   return {
-    adapter: PrismaAdapter(db()),
+    // Seals the GitLab tokens it stores (lib/auth/adapter.ts).
+    adapter: hubAdapter(db()),
     session: { strategy: "database", maxAge: 7 * 24 * 3600, updateAge: 24 * 3600 },
     secret: c.AUTH_SECRET,
     trustHost: true,
@@ -35,14 +38,14 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
         if (account?.provider !== "gitlab" || !account.access_token) return;
         await db().account.updateMany({
           where: { provider: "gitlab", providerAccountId: account.providerAccountId },
-          data: {
+          data: sealAccountTokens(hubTokenKeyring(), account, {
             access_token: account.access_token,
             refresh_token: account.refresh_token ?? null,
             expires_at: account.expires_at ?? null,
             scope: account.scope ?? null,
             token_type: account.token_type ?? null,
             id_token: account.id_token ?? null,
-          },
+          }),
         });
       },
     },

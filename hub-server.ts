@@ -2,6 +2,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import next from "next";
+import { hubTokenKeyring } from "@/lib/auth/token-keys";
 import { configOrExit } from "@/lib/config";
 import { logger } from "@/lib/logger";
 import { GATEWAY_ROOT } from "@/lib/gateway/project-path";
@@ -20,6 +21,8 @@ async function main() {
   const port = Number(process.env.PORT ?? 3000);
   const hostname = process.env.HOSTNAME ?? "0.0.0.0";
   const log = logger();
+  // Says at start which key seals GitLab tokens, or warns that it is derived from AUTH_SECRET.
+  hubTokenKeyring();
 
   let conf: Record<string, unknown> | undefined;
   if (!dev) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "./config";
+import { randomBytes } from "node:crypto";
+import { ConfigError, parseConfig, parseTokenKeyConfig } from "./config";
 
 const valid = {
   AUTH_URL: "http://localhost:3000",
@@ -142,6 +143,32 @@ describe("config", () => {
     expect([c.GATEWAY_IDLE_TIMEOUT, c.GATEWAY_MAX_REQUESTS, c.GATEWAY_MAX_REQUESTS_PER_CLIENT, c.GATEWAY_LOOKUPS_PER_MINUTE, c.GATEWAY_AUTH_FAILURES_PER_MINUTE]).toEqual([30, 512, 64, 300, 30]);
     expect(errorOf({ ...valid, GATEWAY_IDLE_TIMEOUT: "0" })).toContain("GATEWAY_IDLE_TIMEOUT");
     expect(errorOf({ ...valid, GATEWAY_MAX_REQUESTS_PER_CLIENT: "1.5" })).toContain("GATEWAY_MAX_REQUESTS_PER_CLIENT must be a whole number");
+  });
+
+  it("takes a 32-byte TOKEN_ENCRYPTION_KEY and old keys for a rotation, and runs without them (a key derived from AUTH_SECRET)", () => {
+    const [key, old1, old2] = [randomBytes(32).toString("base64"), randomBytes(32).toString("base64url"), randomBytes(32).toString("base64")];
+    expect(parseConfig(valid).TOKEN_ENCRYPTION_KEY).toBeUndefined();
+    expect(parseConfig(valid).TOKEN_ENCRYPTION_OLD_KEYS).toEqual([]);
+    expect(parseConfig({ ...valid, TOKEN_ENCRYPTION_KEY: "" }).TOKEN_ENCRYPTION_KEY).toBeUndefined();
+    expect(parseConfig({ ...valid, TOKEN_ENCRYPTION_KEY: key, TOKEN_ENCRYPTION_OLD_KEYS: ` ${old1}, ${old2} ,` })).toMatchObject({ TOKEN_ENCRYPTION_KEY: key, TOKEN_ENCRYPTION_OLD_KEYS: [old1, old2] });
+  });
+
+  it("refuses a token encryption key that is not 32 bytes of base64, says how to make one, and never repeats it", () => {
+    const hex = randomBytes(32).toString("hex");
+    const message = errorOf({ ...valid, TOKEN_ENCRYPTION_KEY: hex });
+    expect(message).toMatch(/TOKEN_ENCRYPTION_KEY must be 32 random bytes in base64 or base64url \(generate one with: openssl rand -base64 32\)/);
+    expect(message).not.toContain(hex);
+    const short = randomBytes(16).toString("base64");
+    const oldMessage = errorOf({ ...valid, TOKEN_ENCRYPTION_OLD_KEYS: `${randomBytes(32).toString("base64")},${short}` });
+    expect(oldMessage).toMatch(/TOKEN_ENCRYPTION_OLD_KEYS must be keys separated by commas/);
+    expect(oldMessage).not.toContain(short);
+  });
+
+  it("validates the token keys alone for the migration, which has no hub configuration", () => {
+    const key = randomBytes(32).toString("base64url");
+    expect(parseTokenKeyConfig({ AUTH_SECRET: valid.AUTH_SECRET, TOKEN_ENCRYPTION_KEY: key })).toEqual({ AUTH_SECRET: valid.AUTH_SECRET, TOKEN_ENCRYPTION_KEY: key, TOKEN_ENCRYPTION_OLD_KEYS: [] });
+    expect(() => parseTokenKeyConfig({ TOKEN_ENCRYPTION_KEY: key })).toThrow(/AUTH_SECRET is required/);
+    expect(() => parseTokenKeyConfig({ AUTH_SECRET: valid.AUTH_SECRET, TOKEN_ENCRYPTION_KEY: "nope" })).toThrow(/^Invalid configuration: TOKEN_ENCRYPTION_KEY must be/);
   });
 
   it("lists every bad variable at once", () => {

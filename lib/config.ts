@@ -1,5 +1,6 @@
 import proxyaddr from "proxy-addr";
 import { z } from "zod";
+import { isTokenKeyText } from "./crypto/token-cipher";
 
 /** Empty strings in an env file mean "not set": treat them as missing so defaults and "required" work. */
 const env = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema);
@@ -19,6 +20,8 @@ const trustable = (entries: string[]) => {
   }
 };
 
+const TOKEN_KEY_HINT = "32 random bytes in base64 or base64url (generate one with: openssl rand -base64 32)";
+
 const url = (what: string) => z.url({ protocol: /^https?$/, error: `must be an http(s) URL (${what})` });
 
 /**
@@ -29,6 +32,16 @@ export const configSchema = z.object({
   AUTH_URL: env(url("the address people use to reach the hub, e.g. https://mlflow.example.com")),
   AUTH_SECRET: env(z.string({ error: "is required (generate one with: openssl rand -base64 33)" }).min(32, "must be at least 32 characters (openssl rand -base64 33)")),
   DATABASE_URL: env(z.string({ error: "is required" }).regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")),
+  // GitLab tokens at rest (lib/crypto/token-cipher.ts). Unset: a key derived from AUTH_SECRET (lib/auth/token-keys.ts).
+  TOKEN_ENCRYPTION_KEY: env(z.string().trim().refine(isTokenKeyText, `must be ${TOKEN_KEY_HINT}`).optional()),
+  // Keys that still open tokens during a rotation, never used to seal.
+  TOKEN_ENCRYPTION_OLD_KEYS: env(
+    z
+      .string()
+      .default("")
+      .transform((v) => v.split(",").map((k) => k.trim()).filter(Boolean))
+      .refine((keys) => keys.every(isTokenKeyText), `must be keys separated by commas, each ${TOKEN_KEY_HINT}`),
+  ),
   GITLAB_URL: env(url("the GitLab instance, e.g. https://gitlab.example.com")).transform((u) => u.replace(/\/+$/, "")),
   GITLAB_CLIENT_ID: env(z.string({ error: "is required (the GitLab application's ID)" }).min(1)),
   GITLAB_CLIENT_SECRET: env(z.string({ error: "is required (the GitLab application's secret)" }).min(1)),
@@ -103,7 +116,19 @@ export class ConfigError extends Error {
 
 /** Parses the environment; the error is one line naming every bad variable. */
 export function parseConfig(source: Record<string, string | undefined>): Config {
-  const result = configSchema.safeParse(source);
+  return parseWith(configSchema, source);
+}
+
+const tokenKeySchema = configSchema.pick({ AUTH_SECRET: true, TOKEN_ENCRYPTION_KEY: true, TOKEN_ENCRYPTION_OLD_KEYS: true });
+export type TokenKeyConfig = z.infer<typeof tokenKeySchema>;
+
+/** Only what sealing GitLab tokens needs, validated as the hub validates it: for the migration, which has no hub configuration. */
+export function parseTokenKeyConfig(source: Record<string, string | undefined>): TokenKeyConfig {
+  return parseWith(tokenKeySchema, source);
+}
+
+function parseWith<T extends z.ZodType>(schema: T, source: Record<string, string | undefined>): z.infer<T> {
+  const result = schema.safeParse(source);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => {
     const name = String(i.path[0] ?? "?");

@@ -9,7 +9,7 @@ export function logger(): Logger {
     level: config().LOG_LEVEL,
     base: { service: "hub" },
     redact: {
-      paths: ["*.authorization", "*.cookie", "*.token", "*.access_token", "*.refresh_token", "*.password", "headers.authorization", "headers.cookie"],
+      paths: ["*.authorization", "*.cookie", "*.token", "*.access_token", "*.refresh_token", "*.id_token", "*.password", "headers.authorization", "headers.cookie"],
       censor: "[redacted]",
     },
   });

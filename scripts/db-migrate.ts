@@ -1,7 +1,8 @@
 // Applies pending migrations to DATABASE_URL with the WebAssembly schema engine
-// (no native Prisma engine needed). Exits non-zero when anything is refused or fails.
+// (no native Prisma engine needed), then seals the GitLab tokens stored in plaintext
+// or with an older key (lib/db/migrate-hub.ts). Exits non-zero when anything is refused or fails.
 import { loadDotEnvIfPresent } from "../lib/db/dotenv";
-import { applyMigrations } from "../lib/db/migrate";
+import { migrateHubDatabase } from "../lib/db/migrate-hub";
 import { describeDatabase } from "../lib/db/connections";
 
 loadDotEnvIfPresent();
@@ -14,7 +15,7 @@ if (!databaseUrl) {
 const started = performance.now();
 try {
   console.log(`db:migrate: ${describeDatabase(databaseUrl)}`);
-  const { applied } = await applyMigrations({ databaseUrl, log: (line) => console.log(`db:migrate: ${line}`) });
+  const { applied } = await migrateHubDatabase({ databaseUrl, env: process.env, log: (line) => console.log(`db:migrate: ${line}`) });
   console.log(`db:migrate: ${applied.length} applied in ${Math.round(performance.now() - started)} ms`);
 } catch (error) {
   console.error(`db:migrate: ${error instanceof Error ? error.message : String(error)}`);

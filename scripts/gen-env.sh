@@ -50,12 +50,16 @@ fi
 # Hex: letters and digits only, since the database passwords and S3 keys end up inside URLs.
 secret() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 
+# 32 random bytes in base64url: the token encryption key's format (lib/crypto/token-cipher.ts).
+key32() { dd if=/dev/urandom bs=32 count=1 2>/dev/null | base64 | tr '+/' '-_' | tr -d '=\n'; }
+
 # The value of one variable, given its name and the example's value.
 value_for() {
   case $1 in
     HUB_DOMAIN) printf %s "$domain" ;;
     ACME_EMAIL) printf %s "$acme_email" ;;
     AUTH_SECRET) secret 32 ;;
+    TOKEN_ENCRYPTION_KEY) key32 ;;
     POSTGRES_ADMIN_PASSWORD | POSTGRES_HUB_PASSWORD | POSTGRES_MLFLOW_PASSWORD | S3_SECRET_KEY) secret 24 ;;
     GITLAB_URL) if $demo; then printf 'http://%s:3001' "$domain"; else printf %s "$2"; fi ;;
     GITLAB_CLIENT_ID) if $demo; then printf mlflow-hub-demo; fi ;;

@@ -56,6 +56,16 @@ describe("scripts/gen-env.sh", () => {
     }
   });
 
+  it("writes a fresh TOKEN_ENCRYPTION_KEY that compose gives the hub and its migrations, and the hub accepts", () => {
+    const first = genEnv(["--demo", "mlflow.example.org"]).env!;
+    const second = genEnv(["--demo", "mlflow.example.org"], path.join(dir, "second.env")).env!;
+    expect(first.TOKEN_ENCRYPTION_KEY).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(first.TOKEN_ENCRYPTION_KEY).not.toBe(second.TOKEN_ENCRYPTION_KEY);
+    const { services } = interpolateTree(loadCompose(), first);
+    expect(parseConfig(services.hub.environment!).TOKEN_ENCRYPTION_KEY).toBe(first.TOKEN_ENCRYPTION_KEY);
+    expect(services.migrate.environment).toMatchObject({ TOKEN_ENCRYPTION_KEY: first.TOKEN_ENCRYPTION_KEY, AUTH_SECRET: first.AUTH_SECRET });
+  });
+
   it("refuses to overwrite an existing file", () => {
     const file = path.join(dir, ".env");
     fs.writeFileSync(file, "AUTH_SECRET=keep-me\n");

@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type BrowserContext } from "@playwright/test";
 import { FLOOD, signIn } from "./d3-helpers";
-import { hubQuery, stackEnv } from "./stack";
+import { hubQuery, openedTokens, stackEnv } from "./stack";
 
 // Issue 10: once GitLab stopped accepting a browser's token (the stand-in restarted and forgot
 // it, or a real GitLab revoked the hub's grant), the stock MLflow UI answered raw 401 JSON and
@@ -33,10 +33,12 @@ test("after GitLab revokes the hub's grant, the dashboard and the MLflow UI end 
   const dashboard = await signedInBrowser(browser);
   const mlflowUi = await signedInBrowser(browser);
   const uiAjax = await signedInBrowser(browser);
-  const [{ access_token: token }] = await hubQuery<{ access_token: string }>(
-    "select a.access_token from accounts a join users u on u.id = a.user_id where u.email like $1 and a.provider = 'gitlab'",
-    [`${USER}@%`],
-  );
+  const [{ access_token: token }] = (
+    await hubQuery<{ provider: string; provider_account_id: string; access_token: string }>(
+      "select a.provider, a.provider_account_id, a.access_token from accounts a join users u on u.id = a.user_id where u.email like $1 and a.provider = 'gitlab'",
+      [`${USER}@%`],
+    )
+  ).map(openedTokens);
 
   // The application revokes the token as RFC 7009 (and GitLab) define it: the whole grant goes.
   const revoked = await fetch(`${stackEnv("GITLAB_URL")}/oauth/revoke`, {

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { DEMO_PASSWORD, hubQuery, stackEnv } from "./stack";
+import { DEMO_PASSWORD, hubQuery, openedTokens, stackEnv } from "./stack";
 
 async function signIn(page: Page, username: string, password: string) {
   await page.goto("/");
@@ -40,14 +40,15 @@ test("GET /api/auth/session tells page scripts who is signed in, never the sessi
   await expect(page.getByTestId("gitlab-username")).toHaveText(" (@alice)");
   const sessionJson = await page.evaluate(async () => (await fetch("/api/auth/session")).text());
   const cookie = (await page.context().cookies(stackEnv("AUTH_URL"))).find((c) => c.name.endsWith("authjs.session-token"))!;
-  const [tokens] = await hubQuery<{ access_token: string; refresh_token: string }>(
-    "select a.access_token, a.refresh_token from accounts a join users u on u.id = a.user_id where u.email like 'alice@%' and a.provider = 'gitlab'",
+  const [stored] = await hubQuery<{ provider: string; provider_account_id: string; access_token: string; refresh_token: string }>(
+    "select a.provider, a.provider_account_id, a.access_token, a.refresh_token from accounts a join users u on u.id = a.user_id where u.email like 'alice@%' and a.provider = 'gitlab'",
   );
+  const tokens = openedTokens(stored);
   const session = JSON.parse(sessionJson) as { user: Record<string, unknown> };
   expect(Object.keys(session).sort()).toEqual(["expires", "user"]);
   expect(Object.keys(session.user).sort()).toEqual(["email", "id", "image", "name"]);
   expect(session.user.email).toBe("alice@example.com");
-  for (const secret of [cookie.value, tokens.access_token, tokens.refresh_token]) expect(sessionJson).not.toContain(secret);
+  for (const secret of [cookie.value, tokens.access_token, tokens.refresh_token, stored.access_token, stored.refresh_token]) expect(sessionJson).not.toContain(secret);
 });
 
 test("a wrong password shows the stand-in's error and creates no session", async ({ page, context }) => {
@@ -69,14 +70,18 @@ test("an expired GitLab access token is refreshed on the next page view, and the
   await expect(page.getByTestId("gitlab-username")).toHaveText(" (@bob)");
   // The project counts call the gateway, which refreshes tokens too: let them finish so this page view is the one that refreshes.
   await expect(page.locator("[aria-busy='true']")).toHaveCount(0);
-  const [account] = await hubQuery<{ id: string; access_token: string }>(
-    "select a.id, a.access_token from accounts a join users u on u.id = a.user_id where u.email like 'bob@%' and a.provider = 'gitlab'",
-  );
+  const [account] = (
+    await hubQuery<{ id: string; provider: string; provider_account_id: string; access_token: string }>(
+      "select a.id, a.provider, a.provider_account_id, a.access_token from accounts a join users u on u.id = a.user_id where u.email like 'bob@%' and a.provider = 'gitlab'",
+    )
+  ).map(openedTokens);
   await hubQuery("update accounts set expires_at = $1 where id = $2", [Math.floor(Date.now() / 1000) - 10, account.id]);
 
   await page.reload();
   await expect(page.getByTestId("gitlab-username")).toHaveText(" (@bob)");
-  const [after] = await hubQuery<{ access_token: string; expires_at: number }>("select access_token, expires_at from accounts where id = $1", [account.id]);
+  const [after] = (
+    await hubQuery<{ provider: string; provider_account_id: string; access_token: string; expires_at: number }>("select provider, provider_account_id, access_token, expires_at from accounts where id = $1", [account.id])
+  ).map(openedTokens);
   expect(after.access_token).not.toBe(account.access_token);
   expect(after.expires_at).toBeGreaterThan(Date.now() / 1000);
   const old = await fetch(`${stackEnv("GITLAB_URL")}/api/v4/user`, { headers: { authorization: `Bearer ${account.access_token}` } });
@@ -112,6 +117,9 @@ test("signing in again replaces a GitLab token that stopped working", async ({ p
   await context.clearCookies();
   await signIn(page, "erin", DEMO_PASSWORD);
   await expect(page.getByTestId("gitlab-username")).toHaveText(" (@erin)");
-  const [account] = await hubQuery<{ access_token: string }>("select access_token from accounts where user_id in (select id from users where email like 'erin@%')");
-  expect(account.access_token).not.toBe("revoked-by-user");
+  const [account] = await hubQuery<{ provider: string; provider_account_id: string; access_token: string }>(
+    "select provider, provider_account_id, access_token from accounts where user_id in (select id from users where email like 'erin@%')",
+  );
+  expect(account.access_token).toMatch(/^enc:v1:/);
+  expect(openedTokens(account).access_token).not.toBe("revoked-by-user");
 });

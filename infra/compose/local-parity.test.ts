@@ -21,6 +21,7 @@ const localSecrets: LocalSecrets = {
   s3AccessKey: "hub-key",
   s3SecretKey: "s3-secret",
   authSecret: "a".repeat(43),
+  tokenEncryptionKey: "k".repeat(43),
   gitlabClientId: "mlflow-hub-local",
   gitlabClientSecret: "gitlab-secret",
 };

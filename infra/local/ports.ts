@@ -38,6 +38,8 @@ export const PORT_OFFSETS = {
   artifactBench: 3300,
   /** e2e/integration/backup.test.ts, which wipes its databases and bucket. */
   backup: 3600,
+  /** e2e/integration/token-encryption.test.ts: a second hub only (the test stack's other services), restarted with each key setting. */
+  tokenEncryption: 4100,
 } as const;
 
 /** Host ports the compose appliance's suite (scripts/test-appliance) publishes while it runs. */

@@ -9,6 +9,8 @@ export interface LocalSecrets {
   s3AccessKey: string;
   s3SecretKey: string;
   authSecret: string;
+  /** TOKEN_ENCRYPTION_KEY: seals the GitLab tokens the hub stores. */
+  tokenEncryptionKey: string;
   gitlabClientId: string;
   gitlabClientSecret: string;
 }
@@ -18,10 +20,18 @@ const fresh = (bytes: number) => randomBytes(bytes).toString("base64url");
 /**
  * Secrets are made once per state folder and kept, so a restart reuses the same
  * database passwords, bucket keys and session secret (signed-in sessions survive).
+ * A folder made before a secret existed gets that one added (the token key: its
+ * stored tokens, plaintext until then, are sealed by the next migration).
  */
 export function loadOrCreateSecrets(dir: string): LocalSecrets {
   const file = path.join(dir, "secrets.json");
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as LocalSecrets;
+  if (fs.existsSync(file)) {
+    const kept = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<LocalSecrets>;
+    if (kept.tokenEncryptionKey) return kept as LocalSecrets;
+    const completed = { ...kept, tokenEncryptionKey: fresh(32) } as LocalSecrets;
+    fs.writeFileSync(file, JSON.stringify(completed, null, 2), { mode: 0o600 });
+    return completed;
+  }
   const secrets: LocalSecrets = {
     postgresAdminPassword: fresh(18),
     postgresHubPassword: fresh(18),
@@ -29,6 +39,7 @@ export function loadOrCreateSecrets(dir: string): LocalSecrets {
     s3AccessKey: `hub${randomBytes(6).toString("hex")}`,
     s3SecretKey: fresh(24),
     authSecret: fresh(32),
+    tokenEncryptionKey: fresh(32),
     gitlabClientId: `mlflow-hub-local-${randomBytes(4).toString("hex")}`,
     gitlabClientSecret: fresh(24),
   };

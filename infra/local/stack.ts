@@ -46,6 +46,7 @@ export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrl
   return {
     AUTH_URL: `http://localhost:${o.ports.hub}`,
     AUTH_SECRET: o.secrets.authSecret,
+    TOKEN_ENCRYPTION_KEY: o.secrets.tokenEncryptionKey,
     DATABASE_URL: o.db.hub,
     GITLAB_URL: `http://localhost:${o.ports.gitlab}`,
     GITLAB_CLIENT_ID: o.secrets.gitlabClientId,
@@ -163,9 +164,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   );
   if (opts.hub !== "none") {
     try {
-      const { applyMigrations } = await import("../../lib/db/migrate.ts");
-      const { applied } = await applyMigrations({ databaseUrl: db.hub });
+      const { migrateHubDatabase } = await import("../../lib/db/migrate-hub.ts");
+      const { applied, tokens } = await migrateHubDatabase({ databaseUrl: db.hub, env });
       if (applied.length) log(`applied migrations: ${applied.join(", ")}`);
+      if (tokens.sealed + tokens.resealed) log(`sealed ${tokens.sealed + tokens.resealed} stored GitLab tokens with TOKEN_ENCRYPTION_KEY`);
       if (opts.hub === "prod") await ensureHubBuild(log);
     } catch (e) {
       await stop();

@@ -18,6 +18,8 @@ const env = {
   S3_BUCKET: "mlflow-artifacts",
   MANDATORY_TOPICS: "",
   HUB_ADMINS: "maya,bob",
+  TOKEN_ENCRYPTION_KEY: "tokenKeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+  TOKEN_ENCRYPTION_OLD_KEYS: "oldTokenKeyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 };
 
 describe("settingsView", () => {
@@ -26,8 +28,10 @@ describe("settingsView", () => {
 
   it("never shows a secret, a token or a password inside a URL", () => {
     const shown = JSON.stringify(rows);
-    for (const secret of ["a-very-secret-value", "client-secret-value", "glpat-service-token", "s3-secret-value", "s3-access-key-id", "hub-db-pass", "mlflow-db-pass"]) expect(shown).not.toContain(secret);
+    for (const secret of ["a-very-secret-value", "client-secret-value", "glpat-service-token", "s3-secret-value", "s3-access-key-id", "hub-db-pass", "mlflow-db-pass", "tokenKeyAAAA", "oldTokenKeyAAAA"]) expect(shown).not.toContain(secret);
     expect(row("S3_ACCESS_KEY")).toMatchObject({ value: MASK, secret: true });
+    expect(row("TOKEN_ENCRYPTION_KEY").value).toBe(MASK);
+    expect(row("TOKEN_ENCRYPTION_OLD_KEYS").value).toBe(MASK);
     expect(row("AUTH_SECRET")).toMatchObject({ value: MASK, secret: true, source: "environment" });
     expect(row("GITLAB_SERVICE_TOKEN").value).toBe(MASK);
     expect(row("DATABASE_URL").value).toBe(`postgresql://hub:${MASK}@127.0.0.1:5433/hub`);
