@@ -11,6 +11,8 @@ export interface LocalSecrets {
   authSecret: string;
   gitlabClientId: string;
   gitlabClientSecret: string;
+  /** GITLAB_WEBHOOK_SECRET, which tests send as GitLab's X-Gitlab-Token. */
+  gitlabWebhookSecret: string;
 }
 
 const fresh = (bytes: number) => randomBytes(bytes).toString("base64url");
@@ -18,11 +20,12 @@ const fresh = (bytes: number) => randomBytes(bytes).toString("base64url");
 /**
  * Secrets are made once per state folder and kept, so a restart reuses the same
  * database passwords, bucket keys and session secret (signed-in sessions survive).
+ * A secret added since the folder was made is made and kept then.
  */
 export function loadOrCreateSecrets(dir: string): LocalSecrets {
   const file = path.join(dir, "secrets.json");
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as LocalSecrets;
-  const secrets: LocalSecrets = {
+  const kept = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Partial<LocalSecrets>) : {};
+  const made: LocalSecrets = {
     postgresAdminPassword: fresh(18),
     postgresHubPassword: fresh(18),
     postgresMlflowPassword: fresh(18),
@@ -31,8 +34,12 @@ export function loadOrCreateSecrets(dir: string): LocalSecrets {
     authSecret: fresh(32),
     gitlabClientId: `mlflow-hub-local-${randomBytes(4).toString("hex")}`,
     gitlabClientSecret: fresh(24),
+    gitlabWebhookSecret: fresh(32),
   };
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  const secrets = { ...made, ...kept };
+  if (Object.keys(made).some((k) => !(k in kept))) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
   return secrets;
 }
