@@ -169,6 +169,20 @@ describe("forgetting cached answers when GitLab changes (revocations)", () => {
     expect(summary(await r.resolve(oscar, byId(101)))).toEqual({ status: 404, code: "RESOURCE_DOES_NOT_EXIST" });
   });
 
+  it("finds an answer to forget that was asked again once the TTL had passed", async () => {
+    const { r } = resolver({ ttlSeconds: 1 });
+    expect((await members("POST", "?user_id=7&access_level=30")).status).toBe(201);
+    try {
+      await r.resolve(oscar, byId(101));
+      await new Promise((done) => setTimeout(done, 1_100));
+      expect(summary(await r.resolve(oscar, byId(101))), "asked again").toMatchObject({ level: 30 });
+    } finally {
+      expect((await members("DELETE", "/7")).status).toBe(204);
+    }
+    r.forgetProject(101, []);
+    expect(summary(await r.resolve(oscar, byId(101)))).toEqual({ status: 404, code: "RESOURCE_DOES_NOT_EXIST" });
+  });
+
   it("drops a denial cached under a path the project now holds, whatever its case, and keeps other projects' answers", async () => {
     const { r, calls } = resolver();
     await r.resolve(token("glpat-alice-demo"), byPath("ml-team/renamed-later"));
