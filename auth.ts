@@ -7,6 +7,7 @@ import { config } from "@/lib/config";
 import { sealAccountTokens } from "@/lib/crypto/account-tokens";
 import { db } from "@/lib/db/client";
 import { GITLAB_SCOPES } from "@/lib/gitlab/oauth";
+import { revokeSession } from "@/lib/revocation/shared";
 
 // Built on first use, not at import: `next build` loads this module without the runtime environment.
 export const { handlers, auth, signIn, signOut } = NextAuth(() => {
@@ -31,6 +32,10 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
     ],
     callbacks: { session: sessionForPages },
     events: {
+      // Auth.js has deleted the session's row: every hub process drops it from its gateway's cache now.
+      async signOut(message) {
+        if ("session" in message && message.session) await revokeSession(message.session.sessionToken);
+      },
       // Auth.js links an account once and never updates its tokens: a user whose GitLab
       // grant was revoked (or whose refresh token expired) would stay locked out however
       // often they sign in again. Each sign-in stores the tokens it just got.

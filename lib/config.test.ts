@@ -54,6 +54,12 @@ describe("config", () => {
     expect(errorOf({ ...valid, AUTH_SECRET: "short" })).toMatch(/AUTH_SECRET must be at least 32 characters.*openssl rand/);
   });
 
+  it("leaves GitLab webhooks off without GITLAB_WEBHOOK_SECRET, and refuses one too short to be a secret", () => {
+    expect(parseConfig(valid).GITLAB_WEBHOOK_SECRET).toBeUndefined();
+    expect(parseConfig({ ...valid, GITLAB_WEBHOOK_SECRET: "w".repeat(24) }).GITLAB_WEBHOOK_SECRET).toBe("w".repeat(24));
+    expect(errorOf({ ...valid, GITLAB_WEBHOOK_SECRET: "hunter2" })).toMatch(/GITLAB_WEBHOOK_SECRET must be at least 24 characters \(openssl rand -hex 32\)/);
+  });
+
   it("refuses a non-http GITLAB_URL", () => {
     expect(errorOf({ ...valid, GITLAB_URL: "ftp://gitlab" })).toMatch(/GITLAB_URL must be an http\(s\) URL/);
   });

@@ -46,6 +46,7 @@ export const configSchema = z.object({
   GITLAB_CLIENT_ID: env(z.string({ error: "is required (the GitLab application's ID)" }).min(1)),
   GITLAB_CLIENT_SECRET: env(z.string({ error: "is required (the GitLab application's secret)" }).min(1)),
   GITLAB_SERVICE_TOKEN: env(z.string().min(1).optional()),
+  GITLAB_WEBHOOK_SECRET: env(z.string().min(24, "must be at least 24 characters (openssl rand -hex 32)").optional()),
   MLFLOW_URL: env(url("the internal MLflow server, e.g. http://mlflow:5000")).transform((u) => u.replace(/\/+$/, "")),
   MLFLOW_DATABASE_URL: env(z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL (MLflow's database)").optional()),
   MLFLOW_GC_SCHEDULE: env(

@@ -38,6 +38,13 @@ describe("scripts/gen-env.sh", () => {
     }
   });
 
+  it("makes a GitLab webhook secret too, which is optional in compose but ready to paste into GitLab", () => {
+    const first = genEnv(["mlflow.example.org"]).env!;
+    const second = genEnv(["mlflow.example.org"], path.join(dir, "second.env")).env!;
+    expect(first.GITLAB_WEBHOOK_SECRET).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.GITLAB_WEBHOOK_SECRET).not.toBe(second.GITLAB_WEBHOOK_SECRET);
+  });
+
   it.each([[[]], [["--demo"]]])("writes a file sh sources (set -a; . ./.env) to the values compose's parser reads, options %j", (options) => {
     const { status, file, env } = genEnv([...options, "--acme-email", "ops@example.org", "mlflow.example.org"]);
     expect(status).toBe(0);

@@ -3,6 +3,7 @@ import { db } from "@/lib/db/client";
 import { createAccessResolver, type AccessResolver } from "@/lib/gateway/access";
 import { accessCache, gitlabCalls } from "@/lib/gateway/metrics";
 import { logger } from "@/lib/logger";
+import { revocations } from "@/lib/revocation/shared";
 import { projectTokenSource } from "@/lib/tokens/store";
 
 const KEY = Symbol.for("mlflow-hub.access-resolver");
@@ -12,7 +13,8 @@ type Holder = { [KEY]?: AccessResolver };
  * The one access resolver of this process. The gateway (bundled into the hub
  * server) and the dashboard (bundled by Next) are separate module instances, so
  * the instance lives on globalThis: both share one cache and so ask GitLab at
- * most once per token, project and TTL between them.
+ * most once per token, project and TTL between them. Revocations published by any hub process
+ * (lib/revocation/) drop its entries at once.
  */
 export function sharedAccessResolver(): AccessResolver {
   const holder = globalThis as Holder;
@@ -26,6 +28,14 @@ export function sharedAccessResolver(): AccessResolver {
       ttlSeconds: c.PROJECT_CACHE_TIMEOUT,
       onGitLabCall: (endpoint, status) => gitlabCalls.labels(endpoint, String(status)).inc(),
       onCache: (hit) => accessCache.labels(hit ? "hit" : "miss").inc(),
+    });
+    const resolver = holder[KEY];
+    // Revocations from any hub process (this one included) reach this cache at once.
+    revocations().on((r) => {
+      if (r.kind === "token") resolver.forget(r.hash);
+      else if (r.kind === "project") resolver.forgetProject(r.id, r.paths);
+      else if (r.kind === "namespace") resolver.forgetNamespace(r.path);
+      else if (r.kind === "all") resolver.forgetAll();
     });
   }
   return holder[KEY];

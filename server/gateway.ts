@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
 import { gitlabAccess } from "@/lib/auth/gitlab-token";
@@ -13,7 +12,9 @@ import { createLimits } from "@/lib/gateway/limits";
 import { matchRoute } from "@/lib/gateway/routes";
 import { createWorkspaceEnsurer } from "@/lib/gateway/workspaces";
 import { GitLabTokenError } from "@/lib/gitlab/oauth";
+import { revocations } from "@/lib/revocation/shared";
 import { createDirectStore } from "@/lib/s3/direct-store";
+import { hashToken } from "@/lib/tokens/format";
 import { sharedAccessResolver } from "@/server/access";
 
 /** The gateway wired to this hub's configuration, database and GitLab. */
@@ -24,11 +25,25 @@ export function hubGateway(log: Logger) {
   // A session's token is looked up once per TTL, not on every request the stock UI makes.
   const sessionTtlMs = Math.min(ttlMs, 30_000);
   const sessions = new LRUCache<string, SessionIdentity | false>({ max: 10_000, ttl: sessionTtlMs });
-  const sessionKey = (sessionToken: string) => createHash("sha256").update(sessionToken).digest("base64url");
+  const sessionKey = hashToken;
+  // A session that ended on any hub process (sign-out, a refused grant) is dropped here at once.
+  // A look-up that was under way when a revocation came may have read the row before it went:
+  // it answers its own request and is not kept.
+  let revoked = 0;
+  revocations().on((r) => {
+    if (r.kind === "session") {
+      revoked++;
+      sessions.delete(r.hash);
+    } else if (r.kind === "all") {
+      revoked++;
+      sessions.clear();
+    }
+  });
   async function resolveSession(sessionToken: string): Promise<SessionIdentity | undefined> {
     const key = sessionKey(sessionToken);
     const cached = sessions.get(key);
     if (cached !== undefined) return cached || undefined;
+    const asked = revoked;
     let identity: SessionIdentity | false = false;
     let session: { userId: string; expires: Date } | null;
     try {
@@ -48,7 +63,7 @@ export function hubGateway(log: Logger) {
         if (!(e instanceof GitLabTokenError)) throw unavailable("GitLab");
       }
     }
-    sessions.set(key, identity, ttl === undefined ? undefined : { ttl });
+    if (revoked === asked) sessions.set(key, identity, ttl === undefined ? undefined : { ttl });
     return identity || undefined;
   }
 
@@ -66,10 +81,8 @@ export function hubGateway(log: Logger) {
     ensureWorkspace: createWorkspaceEnsurer(c.MLFLOW_URL).ensure,
     audit,
     log,
-    endSession: async (sessionToken) => {
-      sessions.delete(sessionKey(sessionToken));
-      await endHubSession(sessionToken);
-    },
+    // endHubSession tells every hub process, this one included, to drop the session.
+    endSession: endHubSession,
     signInUrl: signInPath,
     sessionCached: (sessionToken) => sessions.has(sessionKey(sessionToken)),
     limits: createLimits({

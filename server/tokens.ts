@@ -7,9 +7,9 @@ import { GatewayError, notFoundProject, unauthenticated, unavailable } from "@/l
 import { currentGitLabUser } from "@/lib/gitlab/api";
 import { GitLabTokenError } from "@/lib/gitlab/oauth";
 import { logger } from "@/lib/logger";
+import { revocations } from "@/lib/revocation/shared";
 import { tokenService, type TokenCaller, type TokenService } from "@/lib/tokens/manage";
 import { projectTokenStore } from "@/lib/tokens/store";
-import { sharedAccessResolver } from "@/server/access";
 import { loadProject } from "@/server/dashboard/project";
 
 function service(): TokenService {
@@ -18,7 +18,8 @@ function service(): TokenService {
     store: projectTokenStore(db()),
     enabled: Boolean(c.GITLAB_SERVICE_TOKEN),
     maxDays: c.PROJECT_TOKEN_MAX_DAYS,
-    forget: (hash) => sharedAccessResolver().forget(hash),
+    // Applied here at once, and sent to every other hub process (lib/revocation/).
+    forget: (hash) => revocations().publish({ kind: "token", hash }),
     audit: async (row) => {
       await db()
         .auditEvent.create({ data: row })

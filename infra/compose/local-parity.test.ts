@@ -24,6 +24,7 @@ const localSecrets: LocalSecrets = {
   tokenEncryptionKey: "k".repeat(43),
   gitlabClientId: "mlflow-hub-local",
   gitlabClientSecret: "gitlab-secret",
+  gitlabWebhookSecret: "w".repeat(43),
 };
 const ports = portsWithOffset(0);
 const db = postgresUrls(ports.postgres, localSecrets);

@@ -20,6 +20,7 @@ import {
   projectOrders,
   scopeAllows,
   visibilities,
+  type MemberLevel,
   type PersonalAccessToken,
   type Project,
   type RouteScope,
@@ -67,6 +68,8 @@ interface RouteContext {
 
 interface Route {
   pattern: string[];
+  /** GET (and HEAD) unless said otherwise. */
+  method?: "POST" | "DELETE";
   /** Token scopes the route admits; "job" routes read CI job tokens and decide themselves. */
   scope: RouteScope | "job";
   signInRequired: boolean;
@@ -136,6 +139,9 @@ function oneOfParam<T extends string>(query: URLSearchParams, name: string, allo
   if (!(allowed as readonly string[]).includes(value)) throw new BadRequest(`${name} does not have a valid value`);
   return value as T;
 }
+
+/** Roles a project membership can hold (minimal access exists on top-level groups only). */
+const projectLevels = new Set<number>(Object.values(accessLevels).filter((level) => level >= accessLevels.guest));
 
 const minAccessLevels = new Set<number>(
   Object.values(accessLevels).filter((level) => level >= accessLevels.minimal),
@@ -325,6 +331,38 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
       },
     },
     {
+      pattern: ["projects", ":id", "members"],
+      method: "POST",
+      scope: "api",
+      signInRequired: true,
+      handle: (context) => {
+        const managed = managedProject(context);
+        if ("status" in managed) return managed;
+        const userId = integerParam(context.query, "user_id");
+        const level = integerParam(context.query, "access_level");
+        if (userId === undefined) throw new BadRequest("user_id is missing");
+        if (level === undefined || !projectLevels.has(level)) throw new BadRequest("access_level does not have a valid value");
+        const user = world.userById(userId);
+        if (!user) return json(404, { message: "404 User Not Found" });
+        if (!world.addProjectMember(managed, user, level as MemberLevel)) return json(409, { message: "Member already exists" });
+        return json(201, memberEntity({ user, accessLevel: level as MemberLevel }, managed, baseUrl));
+      },
+    },
+    {
+      pattern: ["projects", ":id", "members", ":user_id"],
+      method: "DELETE",
+      scope: "api",
+      signInRequired: true,
+      handle: (context) => {
+        const managed = managedProject(context);
+        if ("status" in managed) return managed;
+        if (!/^\d+$/.test(context.params.user_id)) throw new BadRequest("user_id is invalid");
+        const user = world.userById(Number(context.params.user_id));
+        if (!user || !world.removeProjectMember(managed, user)) return json(404, { message: "404 Member Not Found" });
+        return json(204, null);
+      },
+    },
+    {
       pattern: ["job"],
       scope: "job",
       signInRequired: false,
@@ -344,13 +382,23 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
     },
   ];
 
-  function match(path: string): { route: Route; params: Record<string, string> } | undefined {
+  /** Where the caller may manage members: Maintainer and up, or an admin (doc/api/members.md). */
+  function managedProject(context: RouteContext): Project | ApiResponse {
+    const project = visibleProject(context);
+    if (!project) return projectNotFound();
+    const user = (context.caller as SignedIn).user;
+    if (!user.admin && world.maxAccess(user, project) < accessLevels.maintainer) return json(403, { message: "403 Forbidden" });
+    return project;
+  }
+
+  function match(path: string): { route: Route; params: Record<string, string> }[] {
     let segments: string[];
     try {
       segments = path.split("/").filter(Boolean).map(decodeURIComponent);
     } catch {
-      return undefined;
+      return [];
     }
+    const found: { route: Route; params: Record<string, string> }[] = [];
     for (const route of routes) {
       if (route.pattern.length !== segments.length) continue;
       const params: Record<string, string> = {};
@@ -361,16 +409,21 @@ export function createApi(options: ApiOptions): (request: ApiRequest) => Promise
         }
         return part === segments[i];
       });
-      if (fits) return { route, params };
+      if (fits) found.push({ route, params });
     }
-    return undefined;
+    return found;
   }
 
+  const methodOf = (route: Route) => route.method ?? "GET";
+
   return async function handle(request: ApiRequest): Promise<ApiResponse> {
-    const found = match(request.path);
-    if (!found) return json(404, { error: "404 Not Found" });
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      return json(405, { error: "405 Not Allowed" }, { allow: "GET, HEAD" });
+    const candidates = match(request.path);
+    if (!candidates.length) return json(404, { error: "404 Not Found" });
+    const method = request.method === "HEAD" ? "GET" : request.method;
+    const found = candidates.find((c) => methodOf(c.route) === method);
+    if (!found) {
+      const allowed = [...new Set(candidates.map((c) => methodOf(c.route)))].flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m]));
+      return json(405, { error: "405 Not Allowed" }, { allow: allowed.join(", ") });
     }
     const { route, params } = found;
     const context: RouteContext = { caller: { kind: "anonymous" }, params, query: request.query, path: request.path };

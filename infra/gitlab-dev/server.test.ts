@@ -231,6 +231,37 @@ describe("members", () => {
   });
 });
 
+describe("adding and removing project members", () => {
+  const call = (method: string, path: string, token: string) => fetch(`${gitlab.url}/api/v4${path}`, { method, headers: pat(token) });
+
+  it("a Maintainer adds an outsider, who then sees the project with that role, and removes them, who then gets 404", async () => {
+    const added = await call("POST", "/projects/101/members?user_id=7&access_level=30", "glpat-maya-demo");
+    expect(added.status).toBe(201);
+    expect(await added.json()).toMatchObject({ id: 7, username: "oscar", access_level: 30 });
+    expect((await api("/projects/101", pat("glpat-oscar-demo"))).body).toMatchObject({ permissions: { project_access: { access_level: 30 } } });
+    expect((await call("POST", "/projects/101/members?user_id=7&access_level=30", "glpat-maya-demo")).status).toBe(409);
+
+    const removed = await call("DELETE", "/projects/101/members/7", "glpat-maya-demo");
+    expect(removed.status).toBe(204);
+    expect(await removed.text()).toBe("");
+    expect((await api("/projects/101", pat("glpat-oscar-demo"))).status).toBe(404);
+    expect((await call("DELETE", "/projects/101/members/7", "glpat-maya-demo")).status).toBe(404);
+  });
+
+  it("refuses a Developer 403, a read_api token 403, and someone who cannot see the project 404", async () => {
+    expect((await call("DELETE", "/projects/102/members/5", "glpat-bob-demo")).status).toBe(403);
+    expect((await call("DELETE", "/projects/102/members/5", "glpat-bob-readapi")).status).toBe(403);
+    expect((await call("DELETE", "/projects/102/members/5", "glpat-oscar-demo")).status).toBe(404);
+    expect((await api("/projects/102/members/all/5", pat("glpat-hub-service"))).body).toMatchObject({ access_level: 20 });
+  });
+
+  it("answers another method on a members route 405 naming the allowed ones", async () => {
+    const res = await call("PUT", "/projects/101/members/7", "glpat-maya-demo");
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("DELETE");
+  });
+});
+
 describe("GET /job", () => {
   it("a running job's token reads its job through JOB-TOKEN, Bearer or job_token", async () => {
     for (const [path, headers] of [

@@ -139,7 +139,8 @@ export async function startGitLabDev(options: GitLabDevOptions): Promise<GitLabD
           },
         });
         if (latencyMs > 0) await sleep(latencyMs);
-        sendJson(res, answer.status, answer.body, answer.headers);
+        if (answer.status === 204) res.writeHead(204, answer.headers).end();
+        else sendJson(res, answer.status, answer.body, answer.headers);
       } else if (isInteractionPath(pathname)) {
         await signIn(req, res, pathname);
       } else if (pathname === "/oauth/token/info") {

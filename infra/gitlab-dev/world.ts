@@ -103,8 +103,8 @@ export interface Project {
   description: string | null;
   visibility: Visibility;
   topics: string[];
-  /** Direct members only, by user id. */
-  members: ReadonlyMap<number, MemberLevel>;
+  /** Direct members only, by user id; the members API adds and removes them. */
+  members: Map<number, MemberLevel>;
   namespace: Namespace;
   defaultBranch: string;
   createdAt: string;
@@ -689,6 +689,18 @@ export class World {
     return [...highest]
       .sort(([a], [b]) => a - b)
       .map(([userId, accessLevel]) => ({ user: this.#usersById.get(userId)!, accessLevel }));
+  }
+
+  /** `POST /projects/:id/members`: false when the user is a direct member already. */
+  addProjectMember(project: Project, user: User, level: MemberLevel): boolean {
+    if (project.members.has(user.id)) return false;
+    project.members.set(user.id, level);
+    return true;
+  }
+
+  /** `DELETE /projects/:id/members/:user_id`: direct memberships only; false when there is none. */
+  removeProjectMember(project: Project, user: User): boolean {
+    return project.members.delete(user.id);
   }
 
   /** Groups for the OIDC claims: direct memberships, and all groups reached through them (subgroups inherit). */

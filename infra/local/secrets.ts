@@ -13,6 +13,8 @@ export interface LocalSecrets {
   tokenEncryptionKey: string;
   gitlabClientId: string;
   gitlabClientSecret: string;
+  /** GITLAB_WEBHOOK_SECRET, which tests send as GitLab's X-Gitlab-Token. */
+  gitlabWebhookSecret: string;
 }
 
 const fresh = (bytes: number) => randomBytes(bytes).toString("base64url");
@@ -20,19 +22,13 @@ const fresh = (bytes: number) => randomBytes(bytes).toString("base64url");
 /**
  * Secrets are made once per state folder and kept, so a restart reuses the same
  * database passwords, bucket keys and session secret (signed-in sessions survive).
- * A folder made before a secret existed gets that one added (the token key: its
+ * A secret added since the folder was made is made and kept then (the token key: the
  * stored tokens, plaintext until then, are sealed by the next migration).
  */
 export function loadOrCreateSecrets(dir: string): LocalSecrets {
   const file = path.join(dir, "secrets.json");
-  if (fs.existsSync(file)) {
-    const kept = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<LocalSecrets>;
-    if (kept.tokenEncryptionKey) return kept as LocalSecrets;
-    const completed = { ...kept, tokenEncryptionKey: fresh(32) } as LocalSecrets;
-    fs.writeFileSync(file, JSON.stringify(completed, null, 2), { mode: 0o600 });
-    return completed;
-  }
-  const secrets: LocalSecrets = {
+  const kept = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Partial<LocalSecrets>) : {};
+  const made: LocalSecrets = {
     postgresAdminPassword: fresh(18),
     postgresHubPassword: fresh(18),
     postgresMlflowPassword: fresh(18),
@@ -42,8 +38,12 @@ export function loadOrCreateSecrets(dir: string): LocalSecrets {
     tokenEncryptionKey: fresh(32),
     gitlabClientId: `mlflow-hub-local-${randomBytes(4).toString("hex")}`,
     gitlabClientSecret: fresh(24),
+    gitlabWebhookSecret: fresh(32),
   };
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  const secrets = { ...made, ...kept };
+  if (Object.keys(made).some((k) => !(k in kept))) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
   return secrets;
 }

@@ -51,6 +51,7 @@ export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrl
     GITLAB_URL: `http://localhost:${o.ports.gitlab}`,
     GITLAB_CLIENT_ID: o.secrets.gitlabClientId,
     GITLAB_CLIENT_SECRET: o.secrets.gitlabClientSecret,
+    GITLAB_WEBHOOK_SECRET: o.secrets.gitlabWebhookSecret,
     MLFLOW_URL: `http://127.0.0.1:${o.ports.mlflow}`,
     MLFLOW_DATABASE_URL: o.db.mlflow,
     S3_ENDPOINT: `http://127.0.0.1:${o.ports.minio}`,

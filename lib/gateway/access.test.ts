@@ -150,6 +150,93 @@ describe("the access cache", () => {
   });
 });
 
+describe("forgetting cached answers when GitLab changes (revocations)", () => {
+  const members = (method: string, path: string) => fetch(`${gitlab.url}/api/v4/projects/101/members${path}`, { method, headers: { "private-token": "glpat-maya-demo" } });
+  const oscar = token("glpat-oscar-demo");
+
+  it("keeps a removed member's grant until the project is forgotten, by id and by path, then refuses them", async () => {
+    const { r } = resolver();
+    expect((await members("POST", "?user_id=7&access_level=30")).status).toBe(201);
+    try {
+      expect(summary(await r.resolve(oscar, byPath("ml-team/flood-detection")))).toMatchObject({ level: 30, id: 101 });
+      expect(summary(await r.resolve(oscar, byId(101)))).toMatchObject({ level: 30, id: 101 });
+    } finally {
+      expect((await members("DELETE", "/7")).status).toBe(204);
+    }
+    expect(summary(await r.resolve(oscar, byPath("ml-team/flood-detection"))), "cached within the TTL").toMatchObject({ level: 30 });
+    r.forgetProject(101, ["ml-team/flood-detection"]);
+    expect(summary(await r.resolve(oscar, byPath("ml-team/flood-detection")))).toEqual({ status: 404, code: "RESOURCE_DOES_NOT_EXIST" });
+    expect(summary(await r.resolve(oscar, byId(101)))).toEqual({ status: 404, code: "RESOURCE_DOES_NOT_EXIST" });
+  });
+
+  it("finds an answer to forget that was asked again once the TTL had passed", async () => {
+    const { r } = resolver({ ttlSeconds: 1 });
+    expect((await members("POST", "?user_id=7&access_level=30")).status).toBe(201);
+    try {
+      await r.resolve(oscar, byId(101));
+      await new Promise((done) => setTimeout(done, 1_100));
+      expect(summary(await r.resolve(oscar, byId(101))), "asked again").toMatchObject({ level: 30 });
+    } finally {
+      expect((await members("DELETE", "/7")).status).toBe(204);
+    }
+    r.forgetProject(101, []);
+    expect(summary(await r.resolve(oscar, byId(101)))).toEqual({ status: 404, code: "RESOURCE_DOES_NOT_EXIST" });
+  });
+
+  it("drops a denial cached under a path the project now holds, whatever its case, and keeps other projects' answers", async () => {
+    const { r, calls } = resolver();
+    await r.resolve(token("glpat-alice-demo"), byPath("ml-team/renamed-later"));
+    await r.resolve(token("glpat-alice-demo"), byId(101));
+    await r.resolve(token("glpat-alice-demo"), byId(102));
+    expect(count(calls, "projects/:id")).toBe(3);
+    r.forgetProject(101, ["ml-team/flood-detection", "ML-Team/Renamed-Later"]);
+    await r.resolve(token("glpat-alice-demo"), byPath("ml-team/renamed-later"));
+    await r.resolve(token("glpat-alice-demo"), byId(101));
+    await r.resolve(token("glpat-alice-demo"), byId(102));
+    expect(count(calls, "projects/:id"), "101 by id and the old denial asked again, 102 still cached").toBe(5);
+  });
+
+  it("drops every project under a namespace, and not a sibling whose name only starts the same", async () => {
+    const { r, calls } = resolver();
+    const alice = token("glpat-alice-demo");
+    const all = () => Promise.all([r.resolve(alice, byId(101)), r.resolve(alice, byId(102)), r.resolve(alice, byPath("open-science/public-models")), r.resolve(alice, byPath("ml-team-archive/old"))]);
+    await all();
+    expect(count(calls, "projects/:id")).toBe(4);
+    r.forgetNamespace("ML-Team/Vision");
+    await all();
+    expect(count(calls, "projects/:id"), "only ml-team/vision/segmentation again").toBe(5);
+    r.forgetNamespace("ml-team");
+    await all();
+    expect(count(calls, "projects/:id"), "flood-detection and segmentation again; open-science and ml-team-archive still cached").toBe(7);
+  });
+
+  it("drops everything, tokens' scopes included, when told to forget all", async () => {
+    const { r, calls } = resolver();
+    await r.resolve(token("glpat-alice-demo"), byId(101));
+    await r.resolve(token("glpat-bob-demo"), byId(102));
+    r.forgetAll();
+    await r.resolve(token("glpat-alice-demo"), byId(101));
+    await r.resolve(token("glpat-bob-demo"), byId(102));
+    expect(count(calls, "projects/:id")).toBe(4);
+    expect(count(calls, "personal_access_tokens/self")).toBe(4);
+  });
+
+  it("does not keep an answer GitLab gave while a revocation arrived: it may predate the change", async () => {
+    const slow = await startGitLabDev({ fixturePath, port: 0, application, latencyMs: 300 });
+    try {
+      const { r, calls } = resolver({ gitlabUrl: slow.listenUrl });
+      const inFlight = r.resolve(token("glpat-alice-demo"), byId(101));
+      await new Promise((done) => setTimeout(done, 100));
+      r.forgetProject(101, []);
+      expect(summary(await inFlight), "the request that asked still gets its answer").toMatchObject({ level: 50 });
+      await r.resolve(token("glpat-alice-demo"), byId(101));
+      expect(count(calls, "projects/:id")).toBe(2);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
 /** An OAuth access token from the stand-in, got the way the hub's sign-in gets one (authorization code). */
 async function oauthToken(username: string, scope: string): Promise<string> {
   const jar = new Map<string, string>();

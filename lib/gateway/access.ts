@@ -103,6 +103,8 @@ const badProjectToken = () => denied(unauthenticated("The hub project token is u
 
 const refPath = (ref: ProjectRef) => (ref.kind === "id" ? String(ref.id) : encodeURIComponent(ref.path));
 const refKey = (ref: ProjectRef) => (ref.kind === "id" ? `#${ref.id}` : ref.path.toLowerCase());
+/** The refKey part of a cache key `<kind>:<token hash>:<refKey>` (neither kind nor hash holds a colon). */
+const refOfKey = (key: string) => key.slice(key.indexOf(":", key.indexOf(":") + 1) + 1);
 
 /**
  * Resolves (caller, project) → project and role through GitLab's API with the
@@ -267,9 +269,42 @@ export function createAccessResolver(o: AccessResolverOptions) {
     }
   }
 
+  // Bumped by every forget: an answer GitLab gave while a revocation arrived may predate it, so it
+  // serves the request that asked and is not kept (lru-cache does not list in-flight fetches to forget).
+  let generation = 0;
+  // The keys of each token (`t:`), project reference (`r:`) and granted project id (`p:`): a
+  // revocation finds its entries without scanning a full cache (100,000 entries: ~130 ms of CPU).
+  const index = new Map<string, Set<string>>();
+  let clearing = false;
+  const tagsOf = (key: string, value: AccessResult | undefined) => {
+    const tags = [`t:${key.split(":", 2)[1]}`, `r:${refOfKey(key)}`];
+    if (value?.kind === "granted") tags.push(`p:${value.access.project.id}`);
+    return tags;
+  };
+  const tag = (key: string, value: AccessResult) => {
+    for (const t of tagsOf(key, value)) {
+      let keys = index.get(t);
+      if (!keys) index.set(t, (keys = new Set()));
+      keys.add(key);
+    }
+  };
+  const untag = (key: string, value: AccessResult | undefined) => {
+    for (const t of tagsOf(key, value)) {
+      const keys = index.get(t);
+      if (keys?.delete(key) && keys.size === 0) index.delete(t);
+    }
+  };
+  const forgetTagged = (tags: string[]) => {
+    const keys = new Set(tags.flatMap((t) => [...(index.get(t) ?? [])]));
+    for (const key of keys) cache.delete(key);
+  };
   const cache = new LRUCache<string, AccessResult, { credential: ResolvableCredential; ref: ProjectRef }>({
     max: 100_000,
     ttl: Math.max(1, o.ttlSeconds) * 1000,
+    // Evicted, expired, replaced or deleted: out of the index too (an in-flight fetch was never in it).
+    dispose: (value, key) => {
+      if (!clearing) untag(key, typeof (value as Partial<AccessResult>)?.kind === "string" ? value : undefined);
+    },
     fetchMethod: async (_key, _stale, { context, options }) => {
       const result = await lookup(context.credential, context.ref);
       // An expiring token's answer is not kept past the token's own end.
@@ -278,6 +313,18 @@ export function createAccessResolver(o: AccessResolverOptions) {
     },
   });
 
+  function forgetAll() {
+    generation++;
+    clearing = true;
+    try {
+      cache.clear();
+    } finally {
+      clearing = false;
+    }
+    index.clear();
+    scopeCache.clear();
+  }
+
   return {
     async resolve(credential: ResolvableCredential, ref: ProjectRef): Promise<AccessResult> {
       if (o.ttlSeconds === 0) return lookup(credential, ref);
@@ -285,7 +332,11 @@ export function createAccessResolver(o: AccessResolverOptions) {
       const cached = cache.get(key);
       o.onCache?.(cached !== undefined);
       if (cached) return cached;
-      return (await cache.fetch(key, { context: { credential, ref } }))!;
+      const asked = generation;
+      const result = (await cache.fetch(key, { context: { credential, ref } }))!;
+      if (generation !== asked) cache.delete(key);
+      else if (cache.has(key)) tag(key, result);
+      return result;
     },
     /** Whether `resolve` would answer from the cache, without asking GitLab: the gateway charges a lookup budget only for the others. */
     cached(credential: ResolvableCredential, ref: ProjectRef): boolean {
@@ -293,13 +344,35 @@ export function createAccessResolver(o: AccessResolverOptions) {
     },
     /** Drops every answer given to the token with this SHA-256 (base64url), e.g. when it is revoked. */
     forget(tokenHash: string) {
+      generation++;
       scopeCache.delete(tokenHash);
-      for (const key of cache.keys()) if (key.split(":", 2)[1] === tokenHash) cache.delete(key);
+      forgetTagged([`t:${tokenHash}`]);
     },
-    clear: () => {
-      cache.clear();
-      scopeCache.clear();
+    /**
+     * Drops every answer about one project, for every caller: those asked by its id, by any of
+     * `paths` (its current and former paths), and those whose answer names the project.
+     */
+    forgetProject(id: number, paths: readonly string[]) {
+      generation++;
+      forgetTagged([`p:${id}`, `r:#${id}`, ...paths.map((p) => `r:${p.toLowerCase()}`)]);
     },
+    /**
+     * Drops every answer about a project under a group or user namespace (its full path), asked
+     * by path or naming the project; a project asked by id and denied names no path, so those go too.
+     * A scan of the whole cache: group renames and deletions are rare.
+     */
+    forgetNamespace(fullPath: string) {
+      generation++;
+      const prefix = `${fullPath.toLowerCase()}/`;
+      for (const [key, value] of cache.entries()) {
+        const ref = refOfKey(key);
+        const under = value.kind === "granted" ? value.access.project.path.toLowerCase().startsWith(prefix) : ref.startsWith("#");
+        if (under || ref.startsWith(prefix)) cache.delete(key);
+      }
+    },
+    /** Drops every answer and every token's scopes. */
+    forgetAll,
+    clear: forgetAll,
   };
 }
 

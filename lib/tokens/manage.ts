@@ -42,8 +42,8 @@ export interface TokenServiceOptions {
   store: ProjectTokenStore;
   enabled: boolean;
   maxDays: number;
-  /** Drops the gateway's cached answers for a token, so a revoked one stops at once in this process. */
-  forget(hash: string): void;
+  /** Drops the gateway's cached answers for a token, so a revoked one stops at once, in every hub process. */
+  forget(hash: string): void | Promise<unknown>;
   audit(row: AuditRecord): Promise<void>;
   now?: () => Date;
 }
@@ -131,7 +131,7 @@ export function tokenService(o: TokenServiceOptions) {
         // Another user's token looks like no token to whoever may not revoke it.
         if (!found || !mayRevoke(caller.project, caller.userId, found)) throw noSuchToken();
         if (!(await o.store.remove(found.id))) throw noSuchToken();
-        o.forget(found.secretHash);
+        await o.forget(found.secretHash);
         // Only for the audit row: a GitLab that does not answer now must not undo the revocation.
         const me = await caller.gitlabUser().catch(() => undefined);
         return { result: undefined, status: 200, token: label(found), username: me?.username };
