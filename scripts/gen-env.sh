@@ -55,7 +55,7 @@ value_for() {
   case $1 in
     HUB_DOMAIN) printf %s "$domain" ;;
     ACME_EMAIL) printf %s "$acme_email" ;;
-    AUTH_SECRET) secret 32 ;;
+    AUTH_SECRET | METRICS_TOKEN) secret 32 ;;
     POSTGRES_ADMIN_PASSWORD | POSTGRES_HUB_PASSWORD | POSTGRES_MLFLOW_PASSWORD | S3_SECRET_KEY) secret 24 ;;
     GITLAB_URL) if $demo; then printf 'http://%s:3001' "$domain"; else printf %s "$2"; fi ;;
     GITLAB_CLIENT_ID) if $demo; then printf mlflow-hub-demo; fi ;;

@@ -23,6 +23,7 @@ const localSecrets: LocalSecrets = {
   authSecret: "a".repeat(43),
   gitlabClientId: "mlflow-hub-local",
   gitlabClientSecret: "gitlab-secret",
+  metricsToken: "m".repeat(43),
 };
 const ports = portsWithOffset(0);
 const db = postgresUrls(ports.postgres, localSecrets);

@@ -11,6 +11,7 @@ export interface LocalSecrets {
   authSecret: string;
   gitlabClientId: string;
   gitlabClientSecret: string;
+  metricsToken: string;
 }
 
 const fresh = (bytes: number) => randomBytes(bytes).toString("base64url");
@@ -21,7 +22,14 @@ const fresh = (bytes: number) => randomBytes(bytes).toString("base64url");
  */
 export function loadOrCreateSecrets(dir: string): LocalSecrets {
   const file = path.join(dir, "secrets.json");
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as LocalSecrets;
+  if (fs.existsSync(file)) {
+    const kept = JSON.parse(fs.readFileSync(file, "utf8")) as LocalSecrets;
+    // A state folder from before /metrics took a token gets one now, and keeps it.
+    if (kept.metricsToken) return kept;
+    const completed = { ...kept, metricsToken: fresh(32) };
+    fs.writeFileSync(file, JSON.stringify(completed, null, 2), { mode: 0o600 });
+    return completed;
+  }
   const secrets: LocalSecrets = {
     postgresAdminPassword: fresh(18),
     postgresHubPassword: fresh(18),
@@ -31,6 +39,7 @@ export function loadOrCreateSecrets(dir: string): LocalSecrets {
     authSecret: fresh(32),
     gitlabClientId: `mlflow-hub-local-${randomBytes(4).toString("hex")}`,
     gitlabClientSecret: fresh(24),
+    metricsToken: fresh(32),
   };
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
