@@ -6,7 +6,10 @@ import { hubTokenKeyring } from "@/lib/auth/token-keys";
 import { configOrExit } from "@/lib/config";
 import { logger } from "@/lib/logger";
 import { GATEWAY_ROOT } from "@/lib/gateway/project-path";
+import { gatewayPolicy } from "@/lib/gateway/content-policy";
 import { collectProcessMetrics, metricsRegistry } from "@/lib/gateway/metrics";
+import { metricsAccess } from "@/lib/metrics-access";
+import { BASELINE_HEADERS } from "@/lib/security-headers";
 import { hubGateway } from "@/server/gateway";
 
 /**
@@ -15,7 +18,7 @@ import { hubGateway } from "@/server/gateway";
  * Next's per-request cost — and /metrics to Prometheus; everything else is Next.
  */
 async function main() {
-  const { GATEWAY_IDLE_TIMEOUT } = configOrExit();
+  const { GATEWAY_IDLE_TIMEOUT, METRICS_TOKEN } = configOrExit();
   const dev = process.env.NODE_ENV !== "production";
   const dir = process.env.HUB_DIR ?? process.cwd();
   const port = Number(process.env.PORT ?? 3000);
@@ -48,8 +51,20 @@ async function main() {
       res.end("Bad request target\n");
       return;
     }
-    if (url.startsWith(GATEWAY_ROOT)) return void gateway(req, res);
+    for (const [name, value] of Object.entries(BASELINE_HEADERS)) res.setHeader(name, value);
+    if (url.startsWith(GATEWAY_ROOT)) {
+      // writeHead (the gateway's own answers, and MLflow's headers in forward.ts) keeps what is set here.
+      const q = url.indexOf("?");
+      res.setHeader("Content-Security-Policy", gatewayPolicy(q < 0 ? url : url.slice(0, q)));
+      return void gateway(req, res);
+    }
     if (url === "/metrics") {
+      const access = metricsAccess(METRICS_TOKEN, req.headers.authorization, req.socket.remoteAddress);
+      if (access.status === "deny") {
+        res.writeHead(access.code, { "content-type": "text/plain", ...(access.code === 401 ? { "www-authenticate": 'Bearer realm="metrics"' } : {}) });
+        res.end(`${access.message}\n`);
+        return;
+      }
       void metricsRegistry.metrics().then((body) => {
         res.writeHead(200, { "content-type": metricsRegistry.contentType });
         res.end(body);

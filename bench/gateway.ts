@@ -63,7 +63,7 @@ async function json(url: string, init: RequestInit = {}): Promise<Record<string,
 }
 
 async function gitlabCalls(stack: Stack): Promise<number> {
-  const text = await (await fetch(`${stack.env.AUTH_URL}/metrics`)).text();
+  const text = await (await fetch(`${stack.env.AUTH_URL}/metrics`, { headers: { authorization: `Bearer ${stack.env.METRICS_TOKEN}` } })).text();
   return text
     .split("\n")
     .filter((l) => l.startsWith("mlflow_hub_gitlab_api_calls_total{"))
@@ -77,7 +77,7 @@ const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/p
 
 /** Full (mark-compact) collections the hub has run so far, from its own /metrics (no series yet: none). */
 async function hubMajorGcs(stack: Stack): Promise<number> {
-  const text = await (await fetch(`${stack.env.AUTH_URL}/metrics`)).text();
+  const text = await (await fetch(`${stack.env.AUTH_URL}/metrics`, { headers: { authorization: `Bearer ${stack.env.METRICS_TOKEN}` } })).text();
   return Number(/^nodejs_gc_duration_seconds_count\{kind="major"\} (\S+)$/m.exec(text)?.[1] ?? 0);
 }
 

@@ -93,6 +93,8 @@ export const configSchema = z.object({
       .transform((v) => v.split(",").map((u) => u.trim().replace(/^@/, "").toLowerCase()).filter(Boolean))
       .refine((names) => names.every((u) => /^[a-z0-9_.-]+$/.test(u)), "must be GitLab usernames separated by commas, e.g. alice,bob"),
   ),
+  // The Bearer token Prometheus sends to /metrics; without one, /metrics answers loopback callers only.
+  METRICS_TOKEN: env(z.string().min(32, "must be at least 32 characters (openssl rand -hex 32)").optional()),
   LOG_LEVEL: env(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
   // The gateway's limits (lib/gateway/limits.ts), per client address unless said otherwise.
   TRUSTED_PROXIES: env(

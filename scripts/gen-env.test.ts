@@ -45,6 +45,14 @@ describe("scripts/gen-env.sh", () => {
     expect(first.GITLAB_WEBHOOK_SECRET).not.toBe(second.GITLAB_WEBHOOK_SECRET);
   });
 
+  it("writes a fresh METRICS_TOKEN, which compose does not require, so /metrics needs one from the start", () => {
+    const first = genEnv(["mlflow.example.org"]).env!;
+    const second = genEnv(["mlflow.example.org"], path.join(dir, "second.env")).env!;
+    expect(first.METRICS_TOKEN).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.METRICS_TOKEN).not.toBe(second.METRICS_TOKEN);
+    expect(parseConfig({ ...first, AUTH_URL: "https://mlflow.example.org", DATABASE_URL: "postgresql://h@p/hub", MLFLOW_URL: "http://mlflow:5000", S3_ENDPOINT: "http://minio:9000", S3_ACCESS_KEY: "k", GITLAB_CLIENT_ID: "c", GITLAB_CLIENT_SECRET: "s", S3_BUCKET: "mlflow-artifacts" }).METRICS_TOKEN).toBe(first.METRICS_TOKEN);
+  });
+
   it.each([[[]], [["--demo"]]])("writes a file sh sources (set -a; . ./.env) to the values compose's parser reads, options %j", (options) => {
     const { status, file, env } = genEnv([...options, "--acme-email", "ops@example.org", "mlflow.example.org"]);
     expect(status).toBe(0);

@@ -48,6 +48,24 @@ describe("the appliance as compose started it", () => {
     expect((await fetch(new URL("/metrics", HUB_URL))).status).toBe(403);
   });
 
+  it("answers /metrics on the compose network only to the METRICS_TOKEN gen-env.sh wrote", () => {
+    const token = composeOk(["exec", "-T", "hub", "printenv", "METRICS_TOKEN"]).trim();
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    const scrape = (auth: string) =>
+      composeOk(["exec", "-T", "gitlab-dev", "node", "-e", `fetch("http://hub:3000/metrics", { headers: ${JSON.stringify(auth ? { authorization: auth } : {})} }).then((r) => console.log(r.status))`]).trim();
+    expect([scrape(""), scrape("Bearer wrong"), scrape(`Bearer ${token}`)]).toEqual(["401", "401", "200"]);
+  });
+
+  it("sends HSTS with every HTTPS answer, and the hub's pages carry their nonce CSP", async () => {
+    for (const p of ["/api/health", "/signin", `${FLOOD}/`]) {
+      const res = await fetch(new URL(p, HUB_URL), { redirect: "manual" });
+      expect([p, res.headers.get("strict-transport-security")]).toEqual([p, "max-age=31536000"]);
+    }
+    const page = await fetch(new URL("/signin", HUB_URL));
+    expect(page.headers.get("content-security-policy")).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'.*frame-ancestors 'none'/);
+    expect(page.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
   it("keeps MLflow, MinIO and Postgres out of reach of the edge network: the stand-in there cannot even resolve them", () => {
     for (const name of ["mlflow", "minio", "postgres"]) {
       const r = composeOk(["exec", "-T", "gitlab-dev", "node", "-e", `require("node:dns").lookup(${JSON.stringify(name)}, (e) => console.log(e ? e.code : "resolved"))`]);

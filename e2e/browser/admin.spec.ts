@@ -127,7 +127,7 @@ test("an instance admin sees every admin page with the stack's real numbers", as
   expect(exported.headers()["content-type"]).toBe("text/csv; charset=utf-8");
 
   // Gateway: the counters /metrics exposes.
-  const metrics = await (await page.request.get("/metrics")).text();
+  const metrics = await (await page.request.get("/metrics", { headers: { authorization: `Bearer ${stackEnv("METRICS_TOKEN")}` } })).text();
   const total = (outcome?: string) =>
     metrics
       .split("\n")

@@ -4,7 +4,7 @@ import { openAccountToken, TOKEN_COLUMNS, type TokenColumn } from "../../lib/cry
 import { keyringFromConfig } from "../../lib/crypto/keyring.ts";
 
 /** The hub under test; scripts/test exports the test stack's environment. */
-export function stackEnv(name: "AUTH_URL" | "GITLAB_URL" | "DATABASE_URL"): string {
+export function stackEnv(name: "AUTH_URL" | "GITLAB_URL" | "DATABASE_URL" | "METRICS_TOKEN"): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: run the browser tests through scripts/test (it starts the stack and exports its environment)`);
   return value;

@@ -67,7 +67,7 @@ describe("audit trail and metrics", () => {
   });
 
   it("exposes gateway request counts by action and outcome, and GitLab calls, at /metrics", async () => {
-    const text = await (await fetch(`${env("AUTH_URL")}/metrics`)).text();
+    const text = await (await fetch(`${env("AUTH_URL")}/metrics`, { headers: { authorization: `Bearer ${env("METRICS_TOKEN")}` } })).text();
     expect(text).toMatch(/mlflow_hub_gateway_request_duration_seconds_count\{action="write",outcome="allowed",status="200"\} [1-9]/);
     expect(text).toMatch(/mlflow_hub_gateway_request_duration_seconds_count\{action="write",outcome="denied",status="403"\} [1-9]/);
     expect(text).toMatch(/mlflow_hub_gitlab_api_calls_total\{endpoint="projects\/:id",status="200"\} [1-9]/);

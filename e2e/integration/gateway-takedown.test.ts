@@ -136,7 +136,7 @@ async function eventually(what: string, probe: () => boolean | Promise<boolean>,
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const gitlabCalls = async () =>
-  (await (await fetch(`${stack.env.AUTH_URL}/metrics`)).text())
+  (await (await fetch(`${stack.env.AUTH_URL}/metrics`, { headers: { authorization: `Bearer ${stack.env.METRICS_TOKEN}` } })).text())
     .split("\n")
     .filter((l) => l.startsWith("mlflow_hub_gitlab_api_calls_total{"))
     .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);

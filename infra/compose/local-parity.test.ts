@@ -25,6 +25,7 @@ const localSecrets: LocalSecrets = {
   gitlabClientId: "mlflow-hub-local",
   gitlabClientSecret: "gitlab-secret",
   gitlabWebhookSecret: "w".repeat(43),
+  metricsToken: "m".repeat(43),
 };
 const ports = portsWithOffset(0);
 const db = postgresUrls(ports.postgres, localSecrets);

@@ -85,10 +85,17 @@ describe("Traefik", () => {
 
   it("lets multi-GB uploads through: no body-limiting middleware, no read timeout on HTTPS", () => {
     const routing = traefikRouting(services.traefik.environment!);
-    // The hub's router (every upload's path) has no middleware; the only one defined is /metrics' allow-list.
+    // The hub's router (every upload's path) has no middleware; the others only add headers or check /metrics' callers.
     expect((routing.http.routers.hub as { middlewares?: string[] }).middlewares).toBeUndefined();
-    for (const m of Object.values((routing.http.middlewares ?? {}) as Record<string, object>)) expect(Object.keys(m)).toEqual(["ipAllowList"]);
+    for (const m of Object.values((routing.http.middlewares ?? {}) as Record<string, object>)) expect(["ipAllowList", "headers"]).toEqual(expect.arrayContaining(Object.keys(m)));
     expect(args).toContain("--entryPoints.websecure.transport.respondingTimeouts.readTimeout=0s");
+  });
+
+  it("sends HSTS for a year on every HTTPS answer, and not for HUB_DOMAIN's subdomains, which it does not own", () => {
+    expect(args).toContain("--entryPoints.websecure.http.middlewares=hsts@file");
+    expect(args.filter((a) => a.startsWith("--entryPoints.web.http.middlewares"))).toEqual([]);
+    const middlewares = traefikRouting(services.traefik.environment!).http.middlewares as Record<string, { headers?: Record<string, unknown> }>;
+    expect(middlewares.hsts.headers).toEqual({ stsSeconds: 31536000, stsIncludeSubdomains: false, stsPreload: false });
   });
 
   it("answers its healthcheck on the ping endpoint it enables", () => {

@@ -15,6 +15,7 @@ export interface LocalSecrets {
   gitlabClientSecret: string;
   /** GITLAB_WEBHOOK_SECRET, which tests send as GitLab's X-Gitlab-Token. */
   gitlabWebhookSecret: string;
+  metricsToken: string;
 }
 
 const fresh = (bytes: number) => randomBytes(bytes).toString("base64url");
@@ -39,6 +40,7 @@ export function loadOrCreateSecrets(dir: string): LocalSecrets {
     gitlabClientId: `mlflow-hub-local-${randomBytes(4).toString("hex")}`,
     gitlabClientSecret: fresh(24),
     gitlabWebhookSecret: fresh(32),
+    metricsToken: fresh(32),
   };
   const secrets = { ...made, ...kept };
   if (Object.keys(made).some((k) => !(k in kept))) {

@@ -60,6 +60,7 @@ export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrl
     S3_BUCKET: BUCKET,
     S3_REGION: "us-east-1",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+    METRICS_TOKEN: o.secrets.metricsToken,
     // The demo world's read_api token of `root` (infra/gitlab-dev/README.md): lets CI job tokens work locally.
     GITLAB_SERVICE_TOKEN: process.env.GITLAB_SERVICE_TOKEN ?? DEMO_SERVICE_TOKEN,
     // The demo world's Maintainer administers the hub too (besides GitLab's admin, root), so the

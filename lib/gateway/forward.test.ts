@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { forward, mlflowAgent } from "./forward";
+import { downstreamHeaders, forward, mlflowAgent } from "./forward";
 
 // A stand-in MLflow on loopback and a bare gateway in front of it that only calls forward().
 const MIB = 1 << 20;
@@ -225,5 +225,12 @@ describe("forward", () => {
     expect(res.status).toBe(500);
     expect(await res.text()).toBe('{"error_code":"INTERNAL_ERROR"}');
     expect(failures.at(-1)).toEqual({ status: 500, body: "<h1>Internal Server Error</h1> postgresql://mlflow@db:5432/mlflow" });
+  });
+});
+
+describe("downstreamHeaders", () => {
+  it("passes MLflow's headers on but not its cookies or a CSP of its own, which would replace the hub's for the route", () => {
+    const out = downstreamHeaders({ "content-type": "text/html", "content-disposition": "attachment; filename=r.html", "x-content-type-options": "nosniff", "set-cookie": ["s=1"], "content-security-policy": "script-src * 'unsafe-inline'" });
+    expect(out).toEqual({ "content-type": "text/html", "content-disposition": "attachment; filename=r.html", "x-content-type-options": "nosniff" });
   });
 });

@@ -10,7 +10,9 @@ const DROP_REQUEST = new Set([
   "host", "authorization", "cookie", "expect", "x-mlflow-workspace", "job-token", "private-token",
   "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-prefix", "x-real-ip",
 ]);
-const DROP_RESPONSE = new Set(["connection", "keep-alive", "proxy-authenticate", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "set-cookie"]);
+// Of MLflow's answer: its cookies, and its CSP, should it ever send one: the hub's policy for the route
+// (content-policy.ts, set before the gateway runs) is the one the browser must enforce on the hub's origin.
+const DROP_RESPONSE = new Set(["connection", "keep-alive", "proxy-authenticate", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "set-cookie", "content-security-policy"]);
 
 export interface ForwardTarget {
   /** MLflow's base URL (internal network). */
