@@ -35,6 +35,7 @@ export function sharedAccessResolver(): AccessResolver {
       if (r.kind === "token") resolver.forget(r.hash);
       else if (r.kind === "project") resolver.forgetProject(r.id, r.paths);
       else if (r.kind === "namespace") resolver.forgetNamespace(r.path);
+      else if (r.kind === "job") resolver.forgetJob(r.id);
       else if (r.kind === "all") resolver.forgetAll();
     });
   }

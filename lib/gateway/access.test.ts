@@ -103,6 +103,21 @@ describe("CI job tokens", () => {
     expect(summary(await resolver(withService).r.resolve(token("glcbt-demo-finished"), byPath("ml-team/flood-detection")))).toEqual({ status: 401, code: "UNAUTHENTICATED" });
   });
 
+  it("lose their cached grant at once when told the job ended (a job webhook), and only theirs", async () => {
+    const { r, calls } = resolver(withService);
+    const job = token("glcbt-demo-running");
+    await r.resolve(job, byPath("ml-team/flood-detection"));
+    await r.resolve(token("glpat-bob-demo"), byPath("ml-team/flood-detection"));
+    r.forgetJob(9002);
+    await r.resolve(job, byPath("ml-team/flood-detection"));
+    expect(count(calls, "job"), "another job's end leaves this one cached").toBe(1);
+    r.forgetJob(9001);
+    await r.resolve(job, byPath("ml-team/flood-detection"));
+    await r.resolve(token("glpat-bob-demo"), byPath("ml-team/flood-detection"));
+    expect(count(calls, "job"), "asked GitLab again about the ended job's token").toBe(2);
+    expect(count(calls, "projects/:id"), "the personal token's grant stayed cached").toBe(3);
+  });
+
   it("are refused with a message naming GITLAB_SERVICE_TOKEN when the hub has none", async () => {
     const result = await resolver().r.resolve(token("glcbt-demo-running"), byPath("ml-team/flood-detection"));
     expect(summary(result)).toEqual({ status: 401, code: "UNAUTHENTICATED" });

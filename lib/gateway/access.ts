@@ -279,6 +279,7 @@ export function createAccessResolver(o: AccessResolverOptions) {
   const tagsOf = (key: string, value: AccessResult | undefined) => {
     const tags = [`t:${key.split(":", 2)[1]}`, `r:${refOfKey(key)}`];
     if (value?.kind === "granted") tags.push(`p:${value.access.project.id}`);
+    if (value?.kind === "granted" && value.job) tags.push(`j:${value.job.id}`);
     return tags;
   };
   const tag = (key: string, value: AccessResult) => {
@@ -355,6 +356,11 @@ export function createAccessResolver(o: AccessResolverOptions) {
     forgetProject(id: number, paths: readonly string[]) {
       generation++;
       forgetTagged([`p:${id}`, `r:#${id}`, ...paths.map((p) => `r:${p.toLowerCase()}`)]);
+    },
+    /** Drops the answers given to one CI job's token (the job ended: GitLab no longer accepts it). */
+    forgetJob(jobId: number) {
+      generation++;
+      forgetTagged([`j:${jobId}`]);
     },
     /**
      * Drops every answer about a project under a group or user namespace (its full path), asked

@@ -13,6 +13,8 @@ export type Revocation =
   | { kind: "project"; id: number; paths: string[] }
   /** Every answer about a project under this group or user namespace (full path). */
   | { kind: "namespace"; path: string }
+  /** The answers given to one CI job's token: the job is over, and GitLab no longer accepts its token. */
+  | { kind: "job"; id: number }
   /** Everything cached: when it cannot be told which entries an event touches. */
   | { kind: "all" };
 
@@ -24,6 +26,7 @@ const revocation = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("token"), hash }),
   z.object({ kind: z.literal("project"), id: z.number().int().positive(), paths: z.array(path).max(16) }),
   z.object({ kind: z.literal("namespace"), path }),
+  z.object({ kind: z.literal("job"), id: z.number().int().positive() }),
   z.object({ kind: z.literal("all") }),
 ]);
 

@@ -54,4 +54,11 @@ describe("GitLab hook events → what the hub forgets", () => {
       expect(revocationsFor(payload), JSON.stringify(payload)).toBeUndefined();
     }
   });
+  it("drops an ended job's token (job events: object_kind build, no event_name), not a running one's", () => {
+    for (const build_status of ["success", "failed", "canceled", "skipped"]) {
+      expect(revocationsFor({ object_kind: "build", build_id: 9459251, build_status, project_id: 19654 }), build_status).toEqual([{ kind: "job", id: 9459251 }]);
+    }
+    expect(revocationsFor({ object_kind: "build", build_id: 9459251, build_status: "running", project_id: 19654 })).toBeUndefined();
+    expect(revocationsFor({ object_kind: "build", build_status: "success" })).toBeUndefined();
+  });
 });

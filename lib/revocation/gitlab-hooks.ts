@@ -1,8 +1,8 @@
 import type { Revocation } from "./events";
 
 /**
- * What a GitLab system hook, or a group webhook's member, project and subgroup events, make the
- * hub forget. The payloads are GitLab's (doc/administration/system_hooks.md,
+ * What a GitLab system hook, or a group webhook's member, project and subgroup events, or a
+ * project or group webhook's job events, make the hub forget. The payloads are GitLab's (doc/administration/system_hooks.md,
  * doc/user/project/integrations/webhook_events.md); group webhooks send member and project
  * events with the same `event_name`s and fields as system hooks.
  *
@@ -34,6 +34,14 @@ export function revocationsFor(payload: unknown): Revocation[] | undefined {
     const found = paths(...keys);
     return found.length ? found.map((path) => ({ kind: "namespace", path })) : [{ kind: "all" }];
   };
+
+  // Job events (project and group webhooks; system hooks have none) carry no event_name. A job
+  // that is not running has a token GitLab refuses: the answers given to it go at once, not at
+  // the end of PROJECT_CACHE_TIMEOUT.
+  if (p.object_kind === "build") {
+    const jobId = id("build_id");
+    return jobId && p.build_status !== "running" ? [{ kind: "job", id: jobId }] : undefined;
+  }
 
   switch (name) {
     case "user_add_to_team":
