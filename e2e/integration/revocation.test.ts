@@ -91,7 +91,8 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 async function search(hub: string, headers: Record<string, string>, project = "ml-team/flood-detection"): Promise<number> {
   const res = await fetch(`${hub}/mlflow/${project}/tracking/api/2.0/mlflow/experiments/search`, {
     method: "POST",
-    headers: { "content-type": "application/json", ...headers },
+    // As a browser sends a cookie-authenticated POST: from the hub's own origin (the gateway refuses others).
+    headers: { "content-type": "application/json", origin: hub, ...headers },
     body: JSON.stringify({ max_results: 1 }),
   });
   await res.arrayBuffer();
