@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "./sha256";
 
 /**
  * Ids of the catalog's collections and items: stable (derived from the GitLab project id, the
@@ -38,7 +38,7 @@ export function slug(text: string): string {
 
 export function itemId(projectId: number, modelName: string, version: string | number): string {
   const s = slug(withoutProjectSuffix(modelName, projectId));
-  const middle = s === modelName ? s : `${s}--${createHash("sha256").update(modelName, "utf8").digest("hex").slice(0, 10)}`;
+  const middle = s === modelName ? s : `${s}--${sha256Hex(modelName).slice(0, 10)}`;
   return `${projectId}-${middle}-v${version}`;
 }
 
@@ -49,3 +49,7 @@ export function parseItemId(id: string): { projectId: number; version: string } 
   const m = ITEM.exec(id);
   return m ? { projectId: Number(m[1]), version: m[3] } : undefined;
 }
+
+/** Where the hub serves a version's STAC item (relative to the hub; the API's own links are absolute). */
+export const stacItemPath = (projectId: number, modelName: string, version: string | number) =>
+  `/api/stac/collections/${projectCollectionId(projectId)}/items/${itemId(projectId, modelName, version)}`;
