@@ -3,7 +3,7 @@ import { config } from "@/lib/config";
 import type { ResolvableCredential } from "@/lib/gateway/access";
 import { readCredential } from "@/lib/gateway/credentials";
 import { decide } from "@/lib/gateway/decide";
-import { GatewayError } from "@/lib/gateway/errors";
+import type { GatewayError } from "@/lib/gateway/errors";
 import type { CatalogSource, ReadableProject } from "@/lib/stac/api";
 import { StacError } from "@/lib/stac/errors";
 import { itemId, projectCollectionId, withoutProjectSuffix } from "@/lib/stac/ids";
@@ -11,6 +11,12 @@ import type { VersionRecord } from "@/lib/stac/search";
 import { sharedAccessResolver } from "@/server/access";
 import { sharedSessions } from "@/server/sessions";
 import { stacCatalog, type ProjectModels } from "./catalog";
+
+/**
+ * The resolver and the catalog live on globalThis and may have been built by the gateway's bundle,
+ * whose GatewayError is another class than this bundle's: recognised by shape, not instanceof.
+ */
+const isGatewayError = (e: unknown): e is GatewayError => e instanceof Error && e.name === "GatewayError" && typeof (e as GatewayError).status === "number";
 
 /** Gateway refusals in the STAC API's error shape; 5xx keep their status (and Retry-After). */
 export function stacErrorOf(e: GatewayError): StacError {
@@ -69,7 +75,7 @@ export async function callerSource(request: Request): Promise<CatalogSource> {
   try {
     credential = await credentialOf(request);
   } catch (e) {
-    throw e instanceof GatewayError ? stacErrorOf(e) : e;
+    throw isGatewayError(e) ? stacErrorOf(e) : e;
   }
   let readable: Promise<ReadableProject[]> | undefined;
   const snapshots = new Map<number, ProjectModels>();
@@ -91,7 +97,7 @@ export async function callerSource(request: Request): Promise<CatalogSource> {
       }
       return out.sort((a, b) => a.id - b.id);
     } catch (e) {
-      throw e instanceof GatewayError ? stacErrorOf(e) : e;
+      throw isGatewayError(e) ? stacErrorOf(e) : e;
     }
   }
 
@@ -103,7 +109,7 @@ export async function callerSource(request: Request): Promise<CatalogSource> {
       try {
         return await catalog.detail(record.projectId, m.models.find((r) => r.name === record.modelName), version);
       } catch (e) {
-        throw e instanceof GatewayError ? stacErrorOf(e) : e;
+        throw isGatewayError(e) ? stacErrorOf(e) : e;
       }
     },
   };
