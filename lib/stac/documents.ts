@@ -1,4 +1,5 @@
 import { MLM_SCHEMA, artifactType, mlmProperties, type MlmodelFacts } from "./mlm";
+import { modelFileRoute } from "./files";
 import { withoutProjectSuffix } from "./ids";
 import type { VersionRecord } from "./search";
 
@@ -41,8 +42,8 @@ export function hubUrls(hubUrl: string) {
   const enc = encodeURIComponent;
   const tracking = (projectPath: string) => `${hub}/mlflow/${projectPath}/tracking/`;
   /** Model files through the gateway, by project id (survives renames), with its permission check. */
-  const modelFile = (projectId: number, name: string, version: string, path: string) =>
-    `${hub}/mlflow/${projectId}/tracking/model-versions/get-artifact?name=${enc(name)}&version=${enc(version)}&path=${enc(path)}`;
+  const modelFile = (projectId: number, name: string, version: string, source: string | undefined, path: string) =>
+    `${hub}/mlflow/${projectId}/tracking/${modelFileRoute(name, version, source, path)}`;
   return {
     hub,
     root,
@@ -133,6 +134,8 @@ export interface VersionDetail {
   /** Registered model tags overridden by the version's. */
   tags: Record<string, string>;
   runId?: string;
+  /** The version's source (where its files are read from). */
+  source?: string;
   params: { key: string; value: string }[];
   metrics: Record<string, number>;
   mlmodel?: MlmodelFacts;
@@ -143,7 +146,7 @@ export interface VersionDetail {
 
 export function item(u: HubUrls, r: VersionRecord, d: VersionDetail) {
   const name = withoutProjectSuffix(r.modelName, r.projectId);
-  const file = (path: string) => u.modelFile(r.projectId, r.modelName, r.version, path);
+  const file = (path: string) => u.modelFile(r.projectId, r.modelName, r.version, d.source, path);
   const links: Link[] = [
     { rel: "self", href: u.item(r.collection, r.id), type: GEOJSON },
     { rel: "root", href: u.root, type: JSON_TYPE },

@@ -5,6 +5,7 @@ import { GatewayError, unavailable } from "@/lib/gateway/errors";
 import { workspaceOf } from "@/lib/gateway/project-path";
 import type { ModelVersion, RegisteredModel, Run } from "@/lib/mlflow-api/types";
 import type { VersionDetail } from "@/lib/stac/documents";
+import { modelFileRoute } from "@/lib/stac/files";
 import { exampleColumns, readMlmodel, type MlmodelFacts } from "@/lib/stac/mlm";
 
 /**
@@ -117,11 +118,11 @@ export function createCatalog(mlflowUrl: string, timeoutMs = 10_000) {
     });
   };
 
+  /** A file's text; undefined when MLflow does not serve it (missing, too large, or MLflow failing on it). */
   async function text(path: string, workspace: string): Promise<string | undefined> {
     const res = await mlflow(path, workspace);
     if (!res.ok) {
       await res.arrayBuffer().catch(() => undefined);
-      if (res.status >= 500) throw unavailable("MLflow");
       return undefined;
     }
     const declared = Number(res.headers.get("content-length") ?? 0);
@@ -155,7 +156,7 @@ export function createCatalog(mlflowUrl: string, timeoutMs = 10_000) {
     fetchMethod: async (_key, _stale, { context: { projectId, version } }) => {
       const ws = workspaceOf(projectId);
       if (!version.source || !(await sourceAllowed(version.source, sourceContext(ws)))) return { problem: "The version's source lies outside this project; its files are not read." };
-      const file = (path: string) => text(`/model-versions/get-artifact?name=${encodeURIComponent(version.name)}&version=${encodeURIComponent(version.version)}&path=${encodeURIComponent(path)}`, ws);
+      const file = (path: string) => text(`/${modelFileRoute(version.name, version.version, version.source, path)}`, ws);
       const mlmodelText = await file("MLmodel");
       if (mlmodelText === undefined) return { problem: "The version has no readable MLmodel file." };
       let mlmodel: MlmodelFacts;
@@ -206,6 +207,7 @@ export function createCatalog(mlflowUrl: string, timeoutMs = 10_000) {
         aliases,
         tags,
         runId: version.run_id || undefined,
+        source: version.source,
         params: run?.params ?? [],
         metrics: run?.metrics ?? {},
         mlmodel: f?.mlmodel,
