@@ -228,3 +228,31 @@ def test_bad_search_parameters_are_a_400_with_an_ogc_error(query):
     status, body = http(f"/search?{query}")
     assert status == 400, body
     assert set(body) == {"code", "description"} and body["description"]
+
+
+def test_a_hub_session_cookie_reads_what_its_user_may_read(models):
+    from test_project_tokens import signed_in
+
+    carol = signed_in("carol")  # Reporter in ml-team: reads the private project
+    page = carol.get(f"{STAC}/collections", timeout=60).json()
+    assert {"gitlab-101", "gitlab-103"} <= {c["id"] for c in page["collections"]}
+    oscar = signed_in("oscar")  # no role anywhere: public and internal projects only
+    assert "gitlab-101" not in {c["id"] for c in oscar.get(f"{STAC}/collections", timeout=60).json()["collections"]}
+
+
+def test_a_hub_project_token_sees_its_own_project_only_as_through_the_gateway(models):
+    from test_project_tokens import TokenMaker, revoke, signed_in
+
+    alice = signed_in("alice")
+    maker = TokenMaker(alice)
+    try:
+        token = maker(101, "read")["token"]
+        for method in ("GET", "POST"):
+            seen = free_text([models["tag"]], token, method, limit=100)
+            # Its own (private) project, and not even the public one: a project token serves one project.
+            assert {f["collection"] for f in seen} == {"gitlab-101"} and len(seen) == models["private"]["versions"]
+        collections = {c.id for c in Client.open(STAC, headers=auth(token)).get_collections()}
+        assert "gitlab-101" in collections and "gitlab-103" not in collections
+    finally:
+        for project_id, token_id in maker.made:
+            revoke(alice, project_id, token_id)
