@@ -218,9 +218,21 @@ def test_an_outsider_and_an_anonymous_caller_see_public_models_and_nothing_priva
     assert "gitlab-101" not in json.dumps(landing)
 
 
-def test_a_token_gitlab_refuses_is_a_401_not_an_empty_catalog(models):
+def project_lookups():
+    """GitLab GET /projects/:id calls the hub has made (its /metrics)."""
+    with urllib.request.urlopen(f"{HUB}/metrics", timeout=30) as res:
+        lines = res.read().decode().splitlines()
+    return sum(float(l.rsplit(" ", 1)[1]) for l in lines if l.startswith("mlflow_hub_gitlab_api_calls_total{") and 'endpoint="projects/:id"' in l)
+
+
+def test_a_token_gitlab_refuses_is_a_401_not_an_empty_catalog_and_costs_one_project_lookup(models):
     status, body = http("/search", "glpat-bob-revoked")
     assert status == 401 and set(body) == {"code", "description"}
+    before = project_lookups()
+    status, _ = http("/collections", f"glpat-unknown-{uuid.uuid4().hex}")
+    assert status == 401
+    # Found out on the first project with models, not asked again for each of the others.
+    assert project_lookups() - before == 1
 
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=abc", "sortby=-properties.cloud_cover", "bbox=1,2,3", "bbox=0,0,500,1", "datetime=soon", "token=forged"])

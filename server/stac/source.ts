@@ -84,8 +84,12 @@ export async function callerSource(request: Request): Promise<CatalogSource> {
     try {
       const withModels = (await Promise.all((await catalog.projectIds()).map((id) => catalog.projectModels(id)))).filter((m) => m.models.length > 0);
       const resolver = sharedAccessResolver();
-      const answers = await Promise.all(withModels.map(async (m) => ({ m, result: await resolver.resolve(credential, { kind: "id", id: m.projectId }) })));
-      // A token GitLab refuses is refused here too, not shown an empty catalog.
+      const resolve = async (m: ProjectModels) => ({ m, result: await resolver.resolve(credential, { kind: "id", id: m.projectId }) });
+      // A token GitLab refuses is refused here too, not shown an empty catalog; and it is found out
+      // on one project before the others are asked: an unknown token costs one GitLab call, not one per project.
+      const first = credential.kind === "anonymous" || withModels.length === 0 ? undefined : await resolve(withModels[0]);
+      if (first?.result.kind === "denied" && first.result.error.status === 401) throw first.result.error;
+      const answers = [...(first ? [first] : []), ...(await Promise.all(withModels.slice(first ? 1 : 0).map(resolve)))];
       const refused = answers.find((a) => a.result.kind === "denied" && a.result.error.status === 401);
       if (refused && credential.kind !== "anonymous" && refused.result.kind === "denied") throw refused.result.error;
       const out: ReadableProject[] = [];
