@@ -18,6 +18,9 @@ function Landing() {
       <section className="card">
         <h1>MLflow Hub</h1>
         <p className="lead">A private MLflow for every GitLab project, with access following your GitLab role.</p>
+        <p>
+          <a href="/api/stac">STAC catalog of models</a> (public projects; sign in or send a token to see yours)
+        </p>
         <form action={signInWithGitLab}>
           <button className="primary" type="submit">
             Sign in with GitLab
@@ -59,6 +62,8 @@ export default async function Home({ searchParams }: { searchParams: Promise<Rec
           {"username" in identity ? <span data-testid="gitlab-username"> (@{identity.username})</span> : null}
           <span aria-hidden="true"> · </span>
           <Link href="/status">Hub status</Link>
+          <span aria-hidden="true"> · </span>
+          <a href="/api/stac">STAC catalog</a>
         </p>
         {listing.kind === "unavailable" ? (
           <p className="notice" role="alert" data-testid="unavailable">

@@ -86,6 +86,20 @@ export const configSchema = z.object({
       .default("")
       .transform((v) => v.split(",").map((t) => t.trim()).filter(Boolean)),
   ),
+  // The STAC catalog's topic collections (/api/stac): id=topic pairs, e.g. ai-model=sharinghub:aimodel; "none" for none.
+  STAC_TOPIC_COLLECTIONS: env(
+    z
+      .string()
+      .default("ai-model=sharinghub:aimodel")
+      .transform((v) => (v.trim() === "none" ? [] : v.split(",").map((pair) => pair.trim()).filter(Boolean).map((pair) => {
+        const eq = pair.indexOf("=");
+        return { id: eq > 0 ? pair.slice(0, eq).trim() : "", topic: eq > 0 ? pair.slice(eq + 1).trim() : "" };
+      })))
+      .refine(
+        (list) => list.every((c) => /^[a-z0-9][a-z0-9-]{0,62}$/.test(c.id) && !/^gitlab-\d+$/.test(c.id) && c.topic.length > 0) && new Set(list.map((c) => c.id)).size === list.length,
+        "must be id=topic pairs separated by commas, ids lowercase letters, digits and dashes, unique and not gitlab-<number>, e.g. ai-model=sharinghub:aimodel (or none)",
+      ),
+  ),
   HUB_ADMINS: env(
     z
       .string()

@@ -7,6 +7,7 @@ import { RelativeTime } from "@/components/ui/time";
 import { MODEL_STAGES, sourceRun } from "@/lib/dashboard/models-view";
 import { projectHref } from "@/lib/dashboard/project-url";
 import type { ModelVersion } from "@/lib/mlflow-api/types";
+import { stacItemPath } from "@/lib/stac/ids";
 import { StageBadge, TagList } from "./bits";
 import { DeleteAction } from "./delete-action";
 import { Description } from "./description";
@@ -15,7 +16,7 @@ import { useRegistryMutation } from "./queries";
 
 /** One version: stage, aliases, source run, description, tags; the controls the viewer's role allows. */
 export function VersionCard({ version, aliases }: { version: ModelVersion; aliases: string[] }) {
-  const { path, can } = useProject();
+  const { id, path, can } = useProject();
   const headingId = useId();
   const run = sourceRun(version);
   const describe = useRegistryMutation((mlflow, text: string) => mlflow.updateVersionDescription(version.name, version.version, text));
@@ -64,6 +65,12 @@ export function VersionCard({ version, aliases }: { version: ModelVersion; alias
         <dt>Updated</dt>
         <dd>
           <RelativeTime ms={version.last_updated_timestamp} />
+        </dd>
+        <dt>Catalog</dt>
+        <dd>
+          <a href={stacItemPath(id, version.name, version.version)} type="application/geo+json">
+            STAC item
+          </a>
         </dd>
         <dt>Description</dt>
         <dd>

@@ -47,6 +47,8 @@ export interface GatewayOptions {
   idleTimeoutMs: number;
   /** The hub's own origin (AUTH_URL's): cookie-authenticated writes must come from it (csrf.ts). */
   hubOrigin?: string;
+  /** Told after MLflow accepted a write or delete in a workspace: the STAC catalog's cache of it is then stale. */
+  onWrite?: (workspace: string) => void;
 }
 
 /** JSON bodies the gateway reads (to check them, or for read routes) are small API calls; anything bigger is not one. */
@@ -271,7 +273,11 @@ export function createGateway(o: GatewayOptions) {
 
     const pendingWorkspace = o.ensureWorkspace(workspace, `GitLab project ${result.access.project.id}`);
     if (pendingWorkspace) await pendingWorkspace;
+    // Before (no answer of the old state outlives the write) and after (a read that ran meanwhile may have cached it).
+    const writes = entry.action !== "read";
+    if (writes) o.onWrite?.(workspace);
     const status = await forward(req, res, { base: mlflowBase, path: parsed.rawRest + search, workspace, body }, (e) => sendError(res, e), onFailure);
+    if (writes) o.onWrite?.(workspace);
     return { status, outcome: status >= 500 ? "error" : "allowed" };
   }
 
