@@ -105,12 +105,20 @@ export function releaseProblems(items: K8sObject[]): string[] {
 
   // Workloads: the selector selects the template, and the controllers created the pods
   // (the namespace enforces the "restricted" Pod Security Standard, so a pod that breaks it is never created).
+  const revision = (rs: K8sObject) => Number(rs.metadata.annotations?.["deployment.kubernetes.io/revision"] ?? 0);
   for (const o of [...of("Deployment"), ...of("StatefulSet")]) {
     const labels = o.spec?.template?.metadata?.labels;
     if (!selects(o.spec?.selector, labels)) problems.push(`${describe(o)}: selector does not match its pod template's labels`);
-    const own = pods.filter((p) => selects(o.spec?.selector, p.metadata.labels));
-    const wanted = o.spec?.replicas ?? 1;
-    if (own.length !== wanted) problems.push(`${describe(o)}: ${own.length} pods created, ${wanted} wanted`);
+    // A Deployment's pods are its newest ReplicaSet's (during a rollout that cannot finish
+    // without a node, the surge pod); without a ReplicaSet, whatever its selector selects.
+    const newest = of("ReplicaSet")
+      .filter((rs) => rs.metadata.ownerReferences?.some((r) => r.kind === o.kind && r.name === o.metadata.name))
+      .sort((a, b) => revision(b) - revision(a))[0];
+    const own = newest
+      ? pods.filter((p) => p.metadata.ownerReferences?.some((r) => r.kind === "ReplicaSet" && r.name === newest.metadata.name))
+      : pods.filter((p) => selects(o.spec?.selector, p.metadata.labels));
+    const wanted = newest ? newest.spec?.replicas : (o.spec?.replicas ?? 1);
+    if (own.length !== wanted || wanted < 1) problems.push(`${describe(o)}: ${own.length} pods created, ${wanted} wanted`);
   }
   for (const cj of of("CronJob")) {
     if (cj.spec?.concurrencyPolicy !== "Forbid") problems.push(`${describe(cj)}: concurrencyPolicy is ${cj.spec?.concurrencyPolicy}, not Forbid`);
