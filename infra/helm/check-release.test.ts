@@ -101,6 +101,17 @@ describe("check-release", () => {
     expect(releaseProblems(items)).toContain("Deployment/r-mlflow: 0 pods created, 1 wanted");
   });
 
+  it("counts a Deployment's pods on its newest ReplicaSet, so an upgrade stuck at its surge pod passes and an empty one does not", () => {
+    const items = release().filter((o) => !(o.kind === "Pod" && o.metadata.name.startsWith("r-mlflow")));
+    const rs = (name: string, revision: string, replicas: number) =>
+      ({ ...object("ReplicaSet", name, { spec: { replicas } }), metadata: { name, annotations: { "deployment.kubernetes.io/revision": revision }, ownerReferences: [{ kind: "Deployment", name: "r-mlflow" }] } }) as K8sObject;
+    const pod = (name: string, owner: string) => ({ ...object("Pod", name, { spec: find(items, "Deployment", "r-mlflow").spec.template.spec }), metadata: { name, labels: labels("mlflow"), ownerReferences: [{ kind: "ReplicaSet", name: owner }] } }) as K8sObject;
+    const upgraded = [...items, rs("r-mlflow-1", "1", 1), pod("r-mlflow-1-a", "r-mlflow-1"), rs("r-mlflow-2", "2", 1), pod("r-mlflow-2-a", "r-mlflow-2")];
+    expect(releaseProblems(upgraded)).toEqual([]);
+    const refused = [...items, rs("r-mlflow-1", "1", 1), pod("r-mlflow-1-a", "r-mlflow-1"), rs("r-mlflow-2", "2", 1)];
+    expect(releaseProblems(refused)).toContain("Deployment/r-mlflow: 0 pods created, 1 wanted");
+  });
+
   it("names a Service that selects no pods, and a selector that misses its own template", () => {
     const items = release();
     find(items, "Service", "r-mlflow").spec.selector = { ...labels("mlflow"), "app.kubernetes.io/component": "mlfow" };
