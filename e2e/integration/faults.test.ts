@@ -59,6 +59,12 @@ describe("a dependency going down and coming back, without restarting the hub", 
       const fresh = await search(bearer("glpat-bob-demo"));
       expect(fresh).toMatchObject({ status: 503, body: { error_code: "TEMPORARILY_UNAVAILABLE" } });
       expect(fresh.type).toContain("application/json");
+      // Still ready for its load balancer (it serves what is cached), and says what is missing.
+      const ready = await fetch(`${stack.env.AUTH_URL}/api/ready`);
+      const body = (await ready.json()) as { status: string; dependencies: { name: string; ok: boolean }[] };
+      expect(ready.status).toBe(200);
+      expect(body.status).toBe("degraded");
+      expect(body.dependencies.find((d) => d.name === "GitLab")?.ok).toBe(false);
     } finally {
       await stack.startOne("gitlab-dev");
     }
