@@ -90,7 +90,7 @@ describe("the chart and the compose appliance", () => {
   });
 
   it("let every variable compose gives the hub be set, under the name the hub reads", () => {
-    const derived = envNames(helper("mlflow-hub.hubEnv")).concat(envNames(helper("mlflow-hub.databaseEnv")));
+    const derived = ["mlflow-hub.hubEnv", "mlflow-hub.databaseEnv", "mlflow-hub.tokenKeysEnv"].flatMap((name) => envNames(helper(name)));
     const settable = new Set([...derived, ...Object.keys(values.hub.config)]);
     const missing = Object.keys(services.hub.environment!).filter((name) => !settable.has(name));
     expect(missing).toEqual([]);
@@ -123,6 +123,10 @@ describe("the chart and the compose appliance", () => {
     const command = services.migrate.command!;
     expect(template("hub.yaml")).toContain(`command: ${JSON.stringify(command).replaceAll(",", ", ")}`);
     expect(template("hub.yaml")).toMatch(/initContainers:\n\s+- name: migrate\n\s+image: \{\{ \.Values\.images\.tools \}\}/);
+    // With compose's variables: the migrations also seal the stored GitLab tokens, with the hub's keys.
+    const migrate = /- name: migrate\n[\s\S]*?\n\s+env:\n((?:\s+\{\{-? include [^\n]+\n)+)/.exec(template("hub.yaml"))![1];
+    const given = [...migrate.matchAll(/include "([^"]+)"/g)].flatMap((m) => envNames(helper(m[1])));
+    for (const name of Object.keys(services.migrate.environment!)) expect(given, name).toContain(name);
   });
 
   it("set up the bundled Postgres with compose's init script, byte for byte", () => {

@@ -150,6 +150,16 @@ only, as .env.example says of every value that ends up in a URL).
 {{- end -}}
 
 {{/* Every variable the hub reads (lib/config.ts), as compose's hub service sets them. Also the ops pod's. */}}
+{{/* The keys that seal the GitLab tokens the hub stores: the hub and its migrations (which seal what is there) need them. */}}
+{{- define "mlflow-hub.tokenKeysEnv" -}}
+- name: AUTH_SECRET
+  {{- include "mlflow-hub.secretRef" (dict "root" . "key" "AUTH_SECRET") | nindent 2 }}
+- name: TOKEN_ENCRYPTION_KEY
+  {{- include "mlflow-hub.secretRef" (dict "root" . "key" "TOKEN_ENCRYPTION_KEY" "optional" true) | nindent 2 }}
+- name: TOKEN_ENCRYPTION_OLD_KEYS
+  {{- include "mlflow-hub.secretRef" (dict "root" . "key" "TOKEN_ENCRYPTION_OLD_KEYS" "optional" true) | nindent 2 }}
+{{- end -}}
+
 {{- define "mlflow-hub.hubEnv" -}}
 {{- $v := .Values -}}
 # The standalone server binds to HOSTNAME, which the container runtime may set to the pod's name.
@@ -159,8 +169,6 @@ only, as .env.example says of every value that ends up in a URL).
   value: "3000"
 - name: AUTH_URL
   value: {{ include "mlflow-hub.authUrl" . | quote }}
-- name: AUTH_SECRET
-  {{- include "mlflow-hub.secretRef" (dict "root" . "key" "AUTH_SECRET") | nindent 2 }}
 {{ include "mlflow-hub.databaseEnv" (dict "root" . "withMlflow" true) }}
 - name: GITLAB_URL
   value: {{ include "mlflow-hub.gitlabUrl" . | quote }}
@@ -186,6 +194,11 @@ only, as .env.example says of every value that ends up in a URL).
   value: {{ $v.s3.bucket | quote }}
 - name: S3_REGION
   value: {{ $v.s3.region | quote }}
+{{ include "mlflow-hub.tokenKeysEnv" . }}
+- name: GITLAB_WEBHOOK_SECRET
+  {{- include "mlflow-hub.secretRef" (dict "root" . "key" "GITLAB_WEBHOOK_SECRET" "optional" true) | nindent 2 }}
+- name: METRICS_TOKEN
+  {{- include "mlflow-hub.secretRef" (dict "root" . "key" "METRICS_TOKEN" "optional" true) | nindent 2 }}
 {{- range $name, $value := $v.hub.config }}
 {{- if ne (toString $value) "" }}
 - name: {{ $name }}
