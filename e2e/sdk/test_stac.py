@@ -219,8 +219,11 @@ def test_an_outsider_and_an_anonymous_caller_see_public_models_and_nothing_priva
 
 
 def project_lookups():
-    """GitLab GET /projects/:id calls the hub has made (its /metrics)."""
-    with urllib.request.urlopen(f"{HUB}/metrics", timeout=30) as res:
+    """GitLab GET /projects/:id calls the hub has made (its /metrics, which wants the stack's METRICS_TOKEN)."""
+    token = os.environ.get("METRICS_TOKEN")
+    assert token, "METRICS_TOKEN is not set: run this against the test stack's environment (set -a; . .local/test/env)"
+    req = urllib.request.Request(f"{HUB}/metrics", headers={"authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=30) as res:
         lines = res.read().decode().splitlines()
     return sum(float(l.rsplit(" ", 1)[1]) for l in lines if l.startswith("mlflow_hub_gitlab_api_calls_total{") and 'endpoint="projects/:id"' in l)
 
