@@ -6,6 +6,7 @@ validated offline (stac_validation.py)."""
 
 import json
 import os
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -30,6 +31,11 @@ def auth(token):
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
+# The appliance's Traefik has a certificate of the suite's own CA, which the client trusts
+# explicitly (REQUESTS_CA_BUNDLE, as the MLflow client and pystac-client read it); urllib is told too.
+TLS = ssl.create_default_context(cafile=os.environ.get("REQUESTS_CA_BUNDLE") or None)
+
+
 def http(path, token=None, body=None, method=None):
     """(status, JSON) of a request to the STAC API (or any hub URL)."""
     url = path if path.startswith("http") else f"{STAC}{path}"
@@ -37,7 +43,7 @@ def http(path, token=None, body=None, method=None):
     headers = {**auth(token), **({"content-type": "application/json"} if data else {})}
     req = urllib.request.Request(url, data=data, headers=headers, method=method or ("POST" if data else "GET"))
     try:
-        with urllib.request.urlopen(req, timeout=60) as res:
+        with urllib.request.urlopen(req, timeout=60, context=TLS) as res:
             raw = res.read()
             return res.status, (json.loads(raw) if raw[:1] in (b"{", b"[") else raw.decode())
     except urllib.error.HTTPError as e:
@@ -223,7 +229,7 @@ def project_lookups():
     token = os.environ.get("METRICS_TOKEN")
     assert token, "METRICS_TOKEN is not set: run this against the test stack's environment (set -a; . .local/test/env)"
     req = urllib.request.Request(f"{HUB}/metrics", headers={"authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(req, timeout=30) as res:
+    with urllib.request.urlopen(req, timeout=30, context=TLS) as res:
         lines = res.read().decode().splitlines()
     return sum(float(l.rsplit(" ", 1)[1]) for l in lines if l.startswith("mlflow_hub_gitlab_api_calls_total{") and 'endpoint="projects/:id"' in l)
 
