@@ -2,7 +2,7 @@ import type { JobInfo } from "./access";
 import { artifactPathAllowed } from "./artifact-paths";
 import { GatewayError, invalid, unavailable } from "./errors";
 import { mergeShapes, type Shape } from "./normalise";
-import { proxyTarget, refuseOverwrite, runTarget } from "./overwrite";
+import { proxyListing, refuseOverwrite, runListing } from "./overwrite";
 import { transferChecks, type DirectStore } from "./transfers";
 
 /** What a check may look at; `mlflow` reads MLflow inside the caller's workspace. */
@@ -146,12 +146,12 @@ export const checks: Record<string, Check> = {
     return CONTINUE;
   },
   "artifact-overwrite": async (ctx) => {
-    await refuseOverwrite(ctx, proxyTarget, firstPathParam(ctx.params));
+    await refuseOverwrite(ctx, proxyListing, firstPathParam(ctx.params));
     return CONTINUE;
   },
   "upload-overwrite": async (ctx) => {
     // MLflow reads the first ?run_uuid= and ?path= (request.args.get), as URLSearchParams.get does.
-    await refuseOverwrite(ctx, runTarget(ctx.query.get("run_uuid") ?? ""), ctx.query.get("path") ?? "");
+    await refuseOverwrite(ctx, runListing(ctx.query.get("run_uuid") ?? ""), ctx.query.get("path") ?? "");
     return CONTINUE;
   },
   "experiment-create": (ctx) => {

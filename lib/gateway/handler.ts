@@ -111,6 +111,7 @@ const wantsHtml = (req: IncomingMessage) => req.method === "GET" && (req.headers
 export function createGateway(o: GatewayOptions) {
   const mlflowBase = new URL(o.mlflowUrl);
   const isRoute = (rest: string) => METHODS.some((m) => o.matchRoute(m, rest) !== undefined);
+  const deleteRole = roleName(ACCESS_LEVEL[o.deleteFloor]);
 
   /** `workspace` is absent only for public routes. */
   async function mlflowRead(workspace: string | undefined, pathAndQuery: string) {
@@ -240,7 +241,7 @@ export function createGateway(o: GatewayOptions) {
         mlflow: (p) => mlflowRead(workspace, p),
         store: o.directStore,
         mayDelete: decide("delete", result.access, o.deleteFloor).allow,
-        deleteRole: roleName(ACCESS_LEVEL[o.deleteFloor]),
+        deleteRole,
       };
       let raw: Buffer | undefined;
       let rewritten = false;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { CheckContext } from "./checks";
 import { checks } from "./checks";
 import { GatewayError } from "./errors";
-import { proxyTarget, runTarget, splitUploadPath } from "./overwrite";
+import { proxyListing, runListing, splitUploadPath } from "./overwrite";
 
 const WS = "gitlab-101";
 const RUN = "0123456789abcdef0123456789abcdef";
@@ -88,7 +88,7 @@ describe("overwriting an artifact needs the delete permission", () => {
   it("splits paths where MLflow does, at the last '/'", () => {
     expect(splitUploadPath("a/b/c.txt")).toEqual({ dir: "a/b", name: "c.txt" });
     expect(splitUploadPath("c.txt")).toEqual({ dir: "", name: "c.txt" });
-    expect(proxyTarget("c.txt")).toBeUndefined();
-    expect(runTarget(RUN)("c.txt")?.listing).toBe(`/api/2.0/mlflow/artifacts/list?run_id=${RUN}`);
+    expect(proxyListing(splitUploadPath("c.txt")!)).toBeUndefined();
+    expect(runListing(RUN)(splitUploadPath("c.txt")!)).toBe(`/api/2.0/mlflow/artifacts/list?run_id=${RUN}`);
   });
 });

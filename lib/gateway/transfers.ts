@@ -1,7 +1,7 @@
 import { artifactPathAllowed, storageKey, uploadKey } from "./artifact-paths";
 import type { CheckContext, CheckOutcome } from "./checks";
 import { GatewayError, invalid, unavailable } from "./errors";
-import { proxyTarget, refuseOverwrite } from "./overwrite";
+import { proxyListing, refuseOverwrite } from "./overwrite";
 
 /**
  * Artifact transfers that skip the hub. MLflow's own presigned and multipart
@@ -143,7 +143,7 @@ export const transferChecks: Record<string, Check> = {
     const store = storeOf(ctx, UPLOAD_OFF);
     const key = multipartKey(ctx);
     // At the start and again at the end: another upload may have made the file meanwhile.
-    await refuseOverwrite(ctx, proxyTarget, key);
+    await refuseOverwrite(ctx, proxyListing, key);
     const numParts = whole(field(ctx.body, "num_parts"));
     if (numParts === undefined || numParts < 1 || numParts > MAX_PARTS) throw invalid(`The multipart upload request needs num_parts from 1 to ${MAX_PARTS}.`);
     const uploadId = await atStore(() => store.createUpload(key));
@@ -156,7 +156,7 @@ export const transferChecks: Record<string, Check> = {
     const store = storeOf(ctx, UPLOAD_OFF);
     const key = multipartKey(ctx);
     // At the start and again at the end: another upload may have made the file meanwhile.
-    await refuseOverwrite(ctx, proxyTarget, key);
+    await refuseOverwrite(ctx, proxyListing, key);
     const uploadId = text(ctx.body, "upload_id");
     const parts = partsOf(ctx.body);
     await atStore(() => store.completeUpload(key, uploadId, parts));
