@@ -12,7 +12,9 @@ stages, and runs in the Default experiment, which no project owns.
 It writes what it logged, read back with MLflow 2.14's client (every artifact
 byte hashed), to --expected as JSON: the test compares the hub with it.
 
-Usage: python build_source.py --backend-store-uri URI --artifacts-destination DIR|s3://… --expected FILE --variant NAME
+Usage: python build_source.py --backend-store-uri URI --artifacts-destination DIR|s3://… --expected FILE --variant NAME --log FILE
+(SOURCE_BIG_MB: size of the largest artifact, 3 by default; an S3 destination takes MLflow's
+MLFLOW_S3_ENDPOINT_URL and AWS_* variables.)
 """
 
 import argparse
@@ -163,7 +165,8 @@ def main():
             client = MlflowClient(url)
             with tempfile.TemporaryDirectory() as work:
                 flood = project_experiment(client, f"flood-{v} ({FLOOD['id']})", FLOOD_OLD_PATH)
-                flood_runs = [log_run(client, flood, f"{v}-run-{i}", 30 + 10 * i, 3 * 1024 * 1024 if i == 0 else 4096, work) for i in range(2)]
+                big = int(os.environ.get("SOURCE_BIG_MB", "3")) * 1024 * 1024
+                flood_runs = [log_run(client, flood, f"{v}-run-{i}", 30 + 10 * i, big if i == 0 else 4096, work) for i in range(2)]
                 model_run, predictions = log_model_run(flood, f"{v}-train")
                 model_run_2, _ = log_model_run(flood, f"{v}-retrain")
                 client.delete_run(flood_runs[1])
