@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MIGRATED_FROM_TAG, nothingToWrite, ownerOf, planMigration, projectsToResolve, schemaRefusal, type Inventory, type Resolutions, type SourceExperiment, type SourceModel, type TargetState } from "./plan";
+import { markerOfExperiment, MIGRATED_FROM_TAG, nothingToWrite, ownerOf, planMigration, projectsToResolve, schemaRefusal, type Inventory, type Resolutions, type SourceExperiment, type SourceModel, type TargetState } from "./plan";
 
 const REVISION = "5b0e9adcef9c";
 const FLOOD = { id: 101, path: "ml-team/flood-detection" };
@@ -10,11 +10,13 @@ const experiment = (id: string, name: string, tags: Record<string, string> = {},
   name,
   artifactLocation: `mlflow-artifacts:/${id}`,
   lifecycleStage: "active",
+  creationTime: 1_700_000_000_000 + Number(id),
   tags,
   runs: runs.map((r) => ({ id: r, artifactUri: `mlflow-artifacts:/${id}/${r}/artifacts`, lifecycleStage: "active" })),
 });
 const model = (name: string, tags: Record<string, string> = {}, versions: { runId: string }[] = []): SourceModel => ({
   name,
+  creationTime: 1_700_000_000_000,
   tags,
   versions: versions.map((v, i) => ({ version: i + 1, source: null, storageLocation: null, runId: v.runId, stage: "None" })),
   aliases: {},
@@ -86,8 +88,8 @@ describe("planMigration", () => {
 
   it("finds what an earlier run moved by its marker: nothing left to write, the old location known for model sources", () => {
     const target: TargetState = {
-      experiments: [{ workspace: "gitlab-101", id: "7", name: "flood", migratedFrom: "sharinghub experiment 1", artifactLocation: "mlflow-artifacts:/workspaces/gitlab-101/7" }],
-      models: [{ workspace: "gitlab-101", name: "m", migratedFrom: "sharinghub model m (101)" }],
+      experiments: [{ workspace: "gitlab-101", id: "7", name: "flood", migratedFrom: "sharinghub experiment 1 created 1700000000001", artifactLocation: "mlflow-artifacts:/workspaces/gitlab-101/7" }],
+      models: [{ workspace: "gitlab-101", name: "m", migratedFrom: 'sharinghub model "m (101)" created 1700000000000' }],
       runs: [{ id: "run1a", workspace: "gitlab-101", experimentId: "7" }],
     };
     const plan = planMigration(inventory([experiment("1", "flood (101)")], [model("m (101)", {}, [{ runId: "run1a" }])]), gitlab(), target, { ...options, stripSuffix: true });
@@ -97,6 +99,17 @@ describe("planMigration", () => {
     expect(plan.knownLocations).toEqual({ "mlflow-artifacts:/1": "mlflow-artifacts:/workspaces/gitlab-101/7" });
     expect(nothingToWrite(plan)).toBe(true);
     expect(MIGRATED_FROM_TAG).toBe("mlflow_hub.migrated_from");
+  });
+
+  it("does not take another deployment's experiment 1 for this one's: the marker carries the creation time", () => {
+    const other = experiment("1", "flood (101)");
+    const target: TargetState = {
+      experiments: [{ workspace: "gitlab-101", id: "7", name: "flood-lite (101)", migratedFrom: markerOfExperiment({ ...other, creationTime: 42 }), artifactLocation: "mlflow-artifacts:/workspaces/gitlab-101/7" }],
+      models: [],
+      runs: [],
+    };
+    const plan = planMigration(inventory([other]), gitlab(), target, options);
+    expect(plan.projects[0].experiments[0]).toMatchObject({ state: "move", name: "flood (101)", marker: markerOfExperiment(other) });
   });
 
   it("refuses a run id that already exists in the hub outside what this migration wrote (run ids are kept, never remapped)", () => {

@@ -24,6 +24,8 @@ export interface SourceExperiment {
   name: string;
   artifactLocation: string | null;
   lifecycleStage: string;
+  /** Milliseconds since the epoch, as MLflow stores it; with the id, what tells this experiment from another source's. */
+  creationTime: number | null;
   tags: Record<string, string>;
   runs: SourceRun[];
 }
@@ -38,6 +40,7 @@ export interface SourceVersion {
 
 export interface SourceModel {
   name: string;
+  creationTime: number | null;
   tags: Record<string, string>;
   versions: SourceVersion[];
   aliases: Record<string, number>;
@@ -162,8 +165,9 @@ export function projectsToResolve(inventory: Inventory): { ids: number[]; paths:
   return { ids: [...ids].sort((a, b) => a - b), paths: [...paths].sort() };
 }
 
-const markerOfExperiment = (e: SourceExperiment) => `sharinghub experiment ${e.id}`;
-const markerOfModel = (m: SourceModel) => `sharinghub model ${m.name}`;
+// Ids and names repeat across SharingHub deployments (every one has an experiment 1): the creation time tells them apart.
+export const markerOfExperiment = (e: SourceExperiment) => `sharinghub experiment ${e.id} created ${e.creationTime ?? "?"}`;
+export const markerOfModel = (m: SourceModel) => `sharinghub model ${JSON.stringify(m.name)} created ${m.creationTime ?? "?"}`;
 
 /** Picks the names items get in their workspace: stripped of the suffix when asked and free, else as they were. */
 function chooseNames<T extends { sourceName: string; state: "move" | "migrated"; name: string }>(items: T[], taken: Set<string>, strip: boolean, kind: string, workspace: string, refusals: string[]) {

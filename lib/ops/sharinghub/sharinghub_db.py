@@ -154,10 +154,10 @@ def inventory(a):
     with engine.connect() as conn:
         inspector = sa.inspect(conn)
         counts = {t: conn.execute(sa.text(f'select count(*) from "{t}"')).scalar() for t in inspector.get_table_names()}
-        experiments = rows(conn, "select experiment_id, name, artifact_location, lifecycle_stage from experiments order by experiment_id")
+        experiments = rows(conn, "select experiment_id, name, artifact_location, lifecycle_stage, creation_time from experiments order by experiment_id")
         tags = rows(conn, "select experiment_id, key, value from experiment_tags")
         runs = rows(conn, "select run_uuid, experiment_id, artifact_uri, lifecycle_stage from runs order by run_uuid")
-        models = rows(conn, "select name from registered_models order by name")
+        models = rows(conn, "select name, creation_time from registered_models order by name")
         model_tags = rows(conn, "select name, key, value from registered_model_tags")
         versions = rows(conn, "select name, version, source, storage_location, run_id, current_stage from model_versions order by name, version")
         aliases = rows(conn, "select name, alias, version from registered_model_aliases")
@@ -174,6 +174,7 @@ def inventory(a):
                 "name": e["name"],
                 "artifactLocation": e["artifact_location"],
                 "lifecycleStage": e["lifecycle_stage"],
+                "creationTime": e["creation_time"],
                 "tags": {t["key"]: t["value"] for t in tags if t["experiment_id"] == e["experiment_id"]},
                 "runs": by_experiment.get(e["experiment_id"], []),
             }
@@ -182,6 +183,7 @@ def inventory(a):
         "models": [
             {
                 "name": m["name"],
+                "creationTime": m["creation_time"],
                 "tags": {t["key"]: t["value"] for t in model_tags if t["name"] == m["name"]},
                 "versions": [{"version": v["version"], "source": v["source"], "storageLocation": v["storage_location"], "runId": v["run_id"], "stage": v["current_stage"]} for v in versions if v["name"] == m["name"]],
                 "aliases": {x["alias"]: x["version"] for x in aliases if x["name"] == m["name"]},
