@@ -45,12 +45,17 @@ COPY infra/gitlab-dev infra/gitlab-dev
 USER node
 
 # The mlflow-hub CLI for the administrator (compose service `ops`, profile ops):
-# the hub's sources it runs with tsx, and pg_dump/pg_restore of Postgres 15
-# (bookworm's client matches the server's major version).
+# the hub's sources it runs with tsx, pg_dump/pg_restore of Postgres 15
+# (bookworm's client matches the server's major version), and the MLflow server's
+# pins in a virtualenv, which migrate-sharinghub upgrades and copies databases with.
 FROM deps AS ops
 RUN apt-get update \
- && apt-get install -y --no-install-recommends postgresql-client-15 \
+ && apt-get install -y --no-install-recommends postgresql-client-15 python3 python3-venv \
  && rm -rf /var/lib/apt/lists/*
+COPY infra/mlflow/requirements.txt /opt/mlflow-hub/requirements.txt
+RUN python3 -m venv /opt/mlflow \
+ && /opt/mlflow/bin/pip install --no-cache-dir --disable-pip-version-check -r /opt/mlflow-hub/requirements.txt
+ENV MLFLOW_HUB_PYTHON=/opt/mlflow/bin/python
 COPY tsconfig.json ./
 COPY bin bin
 COPY cli cli

@@ -1,4 +1,6 @@
 // What each mlflow-hub command does; cli/main.ts wires them to their arguments.
+import fs from "node:fs";
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { config } from "@/lib/config";
 import { checkDependencies } from "@/lib/health";
@@ -6,6 +8,8 @@ import { backup, restore } from "@/lib/ops/backup";
 import { exportProject } from "@/lib/ops/export";
 import { getGcRun, listGcRuns, pendingPurge, requestGc, type GcRun } from "@/lib/ops/gc";
 import { listAll, searchAll } from "@/lib/ops/mlflow-admin";
+import { localSource, s3Source } from "@/lib/ops/sharinghub/artifacts";
+import { migrateSharingHub, MigrationRefused, type ExperimentArtifacts, type MigrationReport } from "@/lib/ops/sharinghub/migrate";
 import { gitlabPathOf, resolveProject, workspaceStats } from "@/lib/ops/projects";
 import { bytes, json, print, progress, seconds, table, when } from "./output";
 
@@ -135,5 +139,101 @@ export async function restoreCommand(dir: string, o: { force?: boolean }): Promi
   const t0 = Date.now();
   const manifest = await restore(dir, { force: o.force, log: progress });
   print(`restored the backup of ${manifest.createdAt} in ${seconds(Date.now() - t0)}: both databases, ${manifest.bucket.objects.length} objects (${bytes(manifest.bucket.bytes)})`);
+  return 0;
+}
+
+export interface MigrateSharingHubOptions extends JsonOption {
+  artifacts: string;
+  dryRun?: boolean;
+  stripSuffix?: boolean;
+  backupDir?: string;
+  python?: string;
+  sourceS3Endpoint?: string;
+  sourceS3Region: string;
+}
+
+/** The MLflow 3.17 virtualenv's Python: named, or in a checkout the one the local stack runs MLflow with. */
+async function migrationPython(named?: string): Promise<string> {
+  const chosen = named ?? process.env.MLFLOW_HUB_PYTHON;
+  if (chosen) return chosen;
+  const tools = path.resolve(import.meta.dirname, "..", "infra", "local", "tools.ts");
+  if (!fs.existsSync(tools)) throw new Error("set MLFLOW_HUB_PYTHON (or --python) to the Python of a virtualenv with infra/mlflow/requirements.txt installed");
+  const { ensureMlflowVenv } = (await import(tools)) as typeof import("../infra/local/tools");
+  return path.join(await ensureMlflowVenv(), "bin", "python");
+}
+
+function artifactSource(o: MigrateSharingHubOptions) {
+  if (!o.artifacts.startsWith("s3://")) return localSource(o.artifacts);
+  const accessKey = process.env.SHARINGHUB_S3_ACCESS_KEY;
+  const secretKey = process.env.SHARINGHUB_S3_SECRET_KEY;
+  if (!o.sourceS3Endpoint || !accessKey || !secretKey) {
+    throw new Error("an s3:// artifact root needs --source-s3-endpoint and the SharingHub store's keys in SHARINGHUB_S3_ACCESS_KEY and SHARINGHUB_S3_SECRET_KEY");
+  }
+  return s3Source(o.artifacts, { endpoint: o.sourceS3Endpoint, accessKey, secretKey, region: o.sourceS3Region });
+}
+
+function describePlan(r: MigrationReport): string {
+  const lines = [`source: ${r.source.schema ?? "unknown"} schema (revision ${r.source.revision}), artifacts in ${r.source.artifacts}`];
+  const state = (s: "move" | "migrated", a?: ExperimentArtifacts) =>
+    s === "move" ? "to move" : a && a.missingFiles ? `migrated already, ${a.missingFiles} files (${bytes(a.missingBytes)}) still to copy` : "migrated already";
+  for (const p of r.plan.projects) {
+    lines.push(`project ${p.path} (id ${p.id}) → workspace ${p.workspace}`);
+    for (const e of p.experiments) {
+      const a = r.artifacts[e.sourceId];
+      const renamed = e.name === e.sourceName ? "" : ` → "${e.name}"`;
+      lines.push(`  experiment "${e.sourceName}"${renamed}: ${e.runs} runs, ${a?.files ?? 0} files (${bytes(a?.bytes ?? 0)}): ${state(e.state, a)}`);
+    }
+    for (const m of p.models) {
+      const renamed = m.name === m.sourceName ? "" : ` → "${m.name}"`;
+      lines.push(`  model "${m.sourceName}"${renamed}: ${m.versions} versions, ${m.aliases} aliases: ${state(m.state)}`);
+    }
+  }
+  const { experiments, models } = r.plan.unowned;
+  if (experiments.length || models.length) {
+    lines.push("not moved, no project named (no project tag, no (<id>) suffix):");
+    for (const e of experiments) lines.push(`  experiment "${e.name}" (id ${e.id}, ${e.runs} runs)`);
+    for (const m of models) lines.push(`  model "${m.name}" (${m.versions} versions)`);
+  }
+  const moving = r.plan.projects.flatMap((p) => p.experiments.filter((e) => e.state === "move"));
+  const movingModels = r.plan.projects.flatMap((p) => p.models.filter((m) => m.state === "move"));
+  const files = Object.values(r.artifacts).reduce((n, a) => n + a.missingFiles, 0);
+  const size = Object.values(r.artifacts).reduce((n, a) => n + a.missingBytes, 0);
+  lines.push(
+    `to move: ${moving.length} experiments (${moving.reduce((n, e) => n + e.runs, 0)} runs), ${movingModels.length} registered models (${movingModels.reduce((n, m) => n + m.versions, 0)} versions), ${files} artifact files (${bytes(size)})`,
+  );
+  return lines.join("\n");
+}
+
+export async function migrateSharingHubCommand(source: string, o: MigrateSharingHubOptions): Promise<number> {
+  const t0 = Date.now();
+  let report: MigrationReport;
+  try {
+    report = await migrateSharingHub({
+      source,
+      artifacts: artifactSource(o),
+      dryRun: !!o.dryRun,
+      stripSuffix: !!o.stripSuffix,
+      backupDir: o.backupDir,
+      python: await migrationPython(o.python),
+      log: progress,
+    });
+  } catch (e) {
+    if (!(e instanceof MigrationRefused)) throw e;
+    if (o.json) json({ refused: e.refusals, report: e.report ?? null });
+    else if (e.report) print(describePlan(e.report));
+    progress(`mlflow-hub: migrate-sharinghub ${e.message}`);
+    return 1;
+  }
+  const took = Date.now() - t0;
+  if (o.json) json({ ...report, seconds: took / 1000 });
+  else {
+    print(describePlan(report));
+    if (report.dryRun) print("dry run: nothing was changed");
+    else if (report.nothingToDo) print("nothing to move: everything in this source was migrated already");
+    else {
+      const r = report.result!;
+      print(`migrated in ${seconds(took)}: ${r.experiments.length} experiments and ${Object.entries(r.rows).filter(([t]) => t === "registered_models").map(([, n]) => n)[0] ?? 0} registered models written, ${r.copiedFiles} artifact files copied (${bytes(r.copiedBytes)}), ${r.skippedFiles} already there; backup in ${r.backup}`);
+    }
+  }
   return 0;
 }

@@ -35,7 +35,7 @@ const exitWith =
 
 function program(): Command {
   const p = new Command("mlflow-hub")
-    .description("Operate an MLflow Hub: status, projects, exports, garbage collection, backup and restore.")
+    .description("Operate an MLflow Hub: status, projects, exports, garbage collection, backup and restore, moving a SharingHub deployment in.")
     .version(pkg.version)
     .showHelpAfterError("(add --help for usage)")
     // Throw instead of exiting, for the exit statuses below; subcommands inherit it.
@@ -74,6 +74,18 @@ function program(): Command {
     .argument("<backup>", "the backup's folder (the one holding manifest.json)")
     .option("--force", "overwrite a stack that already holds data")
     .action(exitWith("restoreCommand"));
+  p.command("migrate-sharinghub")
+    .description("move an mlflow-sharinghub deployment (MLflow 2.14 database and artifacts) into one workspace per GitLab project; backs up the hub first, never writes to the source")
+    .argument("<database>", "the SharingHub MLflow database: its SQLite file (or sqlite:///…), or a postgresql:// URL (only read)")
+    .requiredOption("--artifacts <root>", "SharingHub's artifact root: its folder (mlartifacts, holding <experiment id>/<run id>/artifacts/…) or s3://bucket/prefix")
+    .option("--dry-run", "print what would go where (counts, bytes) and change nothing")
+    .option("--strip-suffix", 'name experiments and models "name" instead of "name (42)" where that name is free in the project')
+    .option("--backup-dir <dir>", "folder for the backup of the hub taken before anything is written (required unless --dry-run)")
+    .option("--python <path>", "Python of a virtualenv with MLflow 3.17.2 (default MLFLOW_HUB_PYTHON, or in a checkout the local stack's)")
+    .option("--source-s3-endpoint <url>", "endpoint of an s3:// artifact root; its keys in SHARINGHUB_S3_ACCESS_KEY and SHARINGHUB_S3_SECRET_KEY")
+    .option("--source-s3-region <region>", "region of an s3:// artifact root", "us-east-1")
+    .addOption(jsonOption())
+    .action(exitWith("migrateSharingHubCommand"));
   return p;
 }
 

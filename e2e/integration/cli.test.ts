@@ -11,7 +11,7 @@ import { FLOOD, must, TOKENS, tracking } from "./conformance/hub.ts";
 // run as an administrator would: a child process reading the hub's environment.
 
 const BIN = path.join(REPO_ROOT, "bin", "mlflow-hub.mjs");
-const COMMANDS = ["status", "projects", "experiments", "models", "export", "gc", "backup", "restore"];
+const COMMANDS = ["status", "projects", "experiments", "models", "export", "gc", "backup", "restore", "migrate-sharinghub"];
 
 interface Result {
   code: number | null;
@@ -67,7 +67,7 @@ describe("mlflow-hub --help and usage errors", () => {
   });
 
   it("exits 2 with usage for no command, an unknown one, a missing argument or a bad option value", async () => {
-    const cases = [[], ["frobnicate"], ["experiments"], ["export", "ml-team/flood-detection"], ["gc", "--older-than", "3 weeks"], ["gc", "--timeout", "0"], ["backup"]];
+    const cases = [[], ["frobnicate"], ["experiments"], ["export", "ml-team/flood-detection"], ["gc", "--older-than", "3 weeks"], ["gc", "--timeout", "0"], ["backup"], ["migrate-sharinghub", "mlflow.db"]];
     const results = await Promise.all(cases.map((args) => cli(args)));
     results.forEach((r, i) => {
       expect(r.code, cases[i].join(" ")).toBe(2);

@@ -186,6 +186,14 @@ describe("the mlflow-hub CLI (ops)", () => {
     expect(keyword(stage, "RUN").map((r) => words(r).join(" ")).join(" ")).toContain(`postgresql-client-${POSTGRES_MAJOR}`);
   });
 
+  it("has the MLflow server's pins in a virtualenv for migrate-sharinghub, named by MLFLOW_HUB_PYTHON", () => {
+    const run = keyword(stage, "RUN").map((r) => words(r).join(" ")).join(" ");
+    expect(copied).toContain("infra/mlflow/requirements.txt");
+    expect(run).toContain("python3 -m venv /opt/mlflow");
+    expect(run).toContain("/opt/mlflow/bin/pip install --no-cache-dir --disable-pip-version-check -r /opt/mlflow-hub/requirements.txt");
+    expect(keyword(stage, "ENV").map((e) => words(e).join(" "))).toContain("MLFLOW_HUB_PYTHON=/opt/mlflow/bin/python");
+  });
+
   it("reaches the internal services and GitLab, and writes backups to the host", () => {
     expect(networksOf(ops).sort()).toEqual(["edge", "internal"]);
     expect(Object.keys(ops.depends_on ?? {}).sort()).toEqual(["minio", "postgres"]);

@@ -5,7 +5,7 @@ import YAML from "yaml";
 import { DEMO_FIXTURE } from "./gitlab.ts";
 import { stateDir } from "./paths.ts";
 import { isAlive, LaunchError, tailLog } from "./proc.ts";
-import { ensureMinio, ensureMlflowVenv, ensureSdkVenv } from "./tools.ts";
+import { ensureMinio, ensureMlflowVenv, ensureSdkVenv, ensureSharingHubVenv } from "./tools.ts";
 import { runningServices, startStack, stopStackAt, type Stack } from "./stack.ts";
 
 const USAGE = `Usage: tsx infra/local/cli.ts <command> [options]
@@ -16,7 +16,7 @@ Commands:
   stop     stop a stack started from the state folder
   status   list the stack's processes
   env      print the stack's environment (KEY=value), for tests and scripts
-  tools    build/install what the stack and tests run (MinIO binary, MLflow and SDK virtualenvs) into the cache
+  tools    build/install what the stack and tests run (MinIO binary, MLflow, SDK and MLflow 2.14 virtualenvs) into the cache
 
 Options:
   --dev              run the hub with "next dev" (hot reload) instead of the production build
@@ -116,7 +116,7 @@ async function main() {
       return;
     }
     case "tools": {
-      const tools = { MINIO_BINARY: await ensureMinio(), MLFLOW_VENV: await ensureMlflowVenv(), SDK_VENV: await ensureSdkVenv() };
+      const tools = { MINIO_BINARY: await ensureMinio(), MLFLOW_VENV: await ensureMlflowVenv(), SDK_VENV: await ensureSdkVenv(), SHARINGHUB_VENV: await ensureSharingHubVenv() };
       if (values.print) process.stdout.write(Object.entries(tools).map(([k, v]) => `${k}=${v}\n`).join(""));
       else for (const [k, v] of Object.entries(tools)) say(`${k} ${v}`);
       return;

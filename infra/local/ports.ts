@@ -40,6 +40,8 @@ export const PORT_OFFSETS = {
   backup: 3600,
   /** e2e/integration/token-encryption.test.ts: a second hub only (the test stack's other services), restarted with each key setting. */
   tokenEncryption: 4100,
+  /** e2e/integration/migrate-sharinghub.test.ts, which migrates SharingHub sources into its stack (and kills a migration halfway). */
+  migrateSharinghub: 4300,
 } as const;
 
 /** Host ports the compose appliance's suite (scripts/test-appliance) publishes while it runs. */

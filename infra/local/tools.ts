@@ -111,3 +111,6 @@ export const ensureMlflowVenv = () => ensureVenv("mlflow-venv", path.join(REPO_R
 
 /** The MLflow client as users run it, for the SDK suite (e2e/sdk/requirements.txt). */
 export const ensureSdkVenv = () => ensureVenv("sdk-venv", path.join(REPO_ROOT, "e2e", "sdk", "requirements.txt"), "MLflow SDK test");
+
+/** MLflow 2.14 as mlflow-sharinghub runs it, to build the migration test's source (e2e/integration/sharinghub/requirements.txt). */
+export const ensureSharingHubVenv = () => ensureVenv("sharinghub-venv", path.join(REPO_ROOT, "e2e", "integration", "sharinghub", "requirements.txt"), "MLflow 2.14 (SharingHub migration test)");
