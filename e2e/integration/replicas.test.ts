@@ -291,7 +291,7 @@ describe("a replica killed in the middle of an SDK workflow", () => {
           MLFLOW_TRACKING_TOKEN: "glpat-bob-demo",
           EXPERIMENT: `replica-kill-${randomUUID()}`,
           BIG_FILE: file,
-        },
+        } as Record<string, string | undefined> as NodeJS.ProcessEnv,
         stdio: ["ignore", "pipe", "pipe"],
       });
       let output = "";

@@ -100,7 +100,7 @@ export async function gcWorker(stack: Stack, env: Record<string, string>): Promi
       MLFLOW_GC_HEARTBEAT_FILE: path.join(dir, "alive"),
       MLFLOW_GC_POLL_SECONDS: "1",
       ...env,
-    },
+    } as Record<string, string | undefined> as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
