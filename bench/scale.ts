@@ -7,6 +7,7 @@
 //
 // BENCH_SCALE_REQUESTS (default 4000 per setting), BENCH_SCALE_CLIENTS (32), BENCH_SCALE_ARTIFACT_MB
 // (1024) make it shorter or longer.
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -57,6 +58,15 @@ async function replicasServing(base: string, count: number): Promise<number> {
   return seen.size;
 }
 
+/** Resident memory of a service's whole process group (MLflow's workers with their supervisor), MiB. */
+function groupRssMiB(pgid: number): number {
+  try {
+    return execFileSync("ps", ["-o", "rss=", "-g", String(pgid)], { encoding: "utf8" }).split("\n").reduce((n, l) => n + (Number(l.trim()) || 0), 0) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
 const cpuSeconds = () => os.cpus().reduce((n, c) => n + (c.times.user + c.times.sys + c.times.nice + c.times.irq), 0) / 1000;
 
 interface Setting {
@@ -102,10 +112,16 @@ async function transfers(stack: Stack, artifactRoot: string, clients: number) {
     for (const r of each) if (r.status !== 200) throw new Error(`transfer answered ${r.status}`);
     return { perClient: each.map((r) => ARTIFACT_MB / r.seconds), total: (clients * ARTIFACT_MB) / wall };
   };
+  // MLflow's memory while it takes the uploads: its WSGI bridge holds each request body whole.
+  const mlflow = stack.services.find((s) => s.name === "mlflow")!.pid;
+  const baseline = groupRssMiB(mlflow);
+  let peak = baseline;
+  const sampler = setInterval(() => (peak = Math.max(peak, groupRssMiB(mlflow))), 200);
   const up = await timed((i) => request(i, "PUT", Readable.from((function* () { for (let k = 0; k < ARTIFACT_MB; k++) yield block; })())));
+  clearInterval(sampler);
   const down = await timed((i) => request(i, "GET"));
   for (let i = 0; i < clients; i++) await request(i, "DELETE");
-  return { up, down };
+  return { up, down, mlflowRssGrowthMiB: peak - baseline };
 }
 
 async function measureStack(workers: number, settings: Setting[], transferRows: string[][]) {
@@ -135,6 +151,7 @@ async function measureStack(workers: number, settings: Setting[], transferRows: 
           `${hubs} hub${hubs > 1 ? "s" : ""} + ${workers} MLflow`,
           `${t.up.perClient.map((x) => fmt(x, 0)).join(" + ")} = ${fmt(t.up.total, 0)} MiB/s`,
           `${t.down.perClient.map((x) => fmt(x, 0)).join(" + ")} = ${fmt(t.down.total, 0)} MiB/s`,
+          `+${fmt(t.mlflowRssGrowthMiB, 0)} MiB`,
         ]);
       }
     }
@@ -167,7 +184,7 @@ async function main() {
   console.log(`\nlog-batch (10 metrics) through HAProxy, ${CLIENTS} clients, ${REQUESTS} requests per setting, ${os.cpus().length} cores`);
   console.log(table(["setting", "throughput", "vs 1+1", "p50 / p99", "vs 1+1", "CPU / 1,000 req", "errors"], rows));
   console.log(`\ntwo ${ARTIFACT_MB} MiB artifacts at once through HAProxy (each client, and in all)`);
-  console.log(table(["setting", "upload", "download"], transferRows));
+  console.log(table(["setting", "upload", "download", "MLflow RSS growth (uploads)"], transferRows));
 }
 
 main().catch((e) => {
