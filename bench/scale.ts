@@ -67,6 +67,33 @@ function groupRssMiB(pgid: number): number {
   }
 }
 
+/** CPU seconds used so far by a process group's live processes (utime + stime, /proc at 100 Hz). */
+function groupCpuSeconds(pgid: number): number {
+  let pids: string[];
+  try {
+    pids = execFileSync("ps", ["-o", "pid=", "-g", String(pgid)], { encoding: "utf8" }).split("\n").map((l) => l.trim()).filter(Boolean);
+  } catch {
+    return 0;
+  }
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return ticks / 100;
+}
+
+/** CPU seconds of each part of the stack (every hub together), to split a request's cost between them. */
+function stackCpu(stack: Stack, lb: Service | undefined): Record<string, number> {
+  const of = (names: (n: string) => boolean) => stack.services.filter((x) => names(x.name)).reduce((n, x) => n + groupCpuSeconds(x.pid), 0);
+  return { hubs: of((n) => n.startsWith("hub")), mlflow: of((n) => n === "mlflow"), postgres: of((n) => n === "postgres"), haproxy: lb ? groupCpuSeconds(lb.pid) : 0 };
+}
+
 const cpuSeconds = () => os.cpus().reduce((n, c) => n + (c.times.user + c.times.sys + c.times.nice + c.times.irq), 0) / 1000;
 
 interface Setting {
@@ -75,18 +102,23 @@ interface Setting {
   result: LoadResult;
   /** Machine CPU seconds per 1,000 requests, every process included (the load generator too). */
   cpuPer1000: number;
+  /** CPU milliseconds per request of the hubs, MLflow, Postgres and HAProxy. */
+  perRequestMs: Record<string, number>;
 }
 
-async function logBatchLoad(stack: Stack, runIds: string[]): Promise<{ result: LoadResult; cpuPer1000: number }> {
+async function logBatchLoad(stack: Stack, lb: Service, runIds: string[]): Promise<{ result: LoadResult; cpuPer1000: number; perRequestMs: Record<string, number> }> {
   const url = `${stack.env.AUTH_URL}/mlflow/${PROJECT}/tracking/api/2.0/mlflow/runs/log-batch`;
   // One run per client, as training jobs log; ten metrics per batch, as the SDK's autolog sends them.
   const body = (i: number, c: number) => JSON.stringify({ run_id: runIds[c], metrics: Array.from({ length: 10 }, (_, k) => ({ key: `m${k}`, value: i * k, timestamp: Date.now(), step: i })) });
   await load({ url, method: "POST", headers: auth, body, total: 200, concurrency: CLIENTS });
   const results: LoadResult[] = [];
   const cpu0 = cpuSeconds();
+  const parts0 = stackCpu(stack, lb);
   for (let round = 0; round < ROUNDS; round++) results.push(await load({ url, method: "POST", headers: auth, body, total: REQUESTS / ROUNDS, concurrency: CLIENTS }));
   const result = combine(results);
-  return { result, cpuPer1000: ((cpuSeconds() - cpu0) / result.requests) * 1000 };
+  const parts1 = stackCpu(stack, lb);
+  const perRequestMs = Object.fromEntries(Object.keys(parts1).map((k) => [k, ((parts1[k] - parts0[k]) / result.requests) * 1000]));
+  return { result, cpuPer1000: ((cpuSeconds() - cpu0) / result.requests) * 1000, perRequestMs };
 }
 
 /** `clients` transfers of ARTIFACT_MB MiB at once, up then down; MiB/s of each client and in all. */
@@ -143,7 +175,7 @@ async function measureStack(workers: number, settings: Setting[], transferRows: 
       const serving = await replicasServing(stack.env.AUTH_URL, 6);
       if (serving !== hubs) throw new Error(`the load balancer spread requests over ${serving} hubs, wanted ${hubs}`);
       console.log(`log-batch, ${CLIENTS} clients, ${hubs} hub(s), ${workers} MLflow worker(s)…`);
-      settings.push({ hubs, workers, ...(await logBatchLoad(stack, runIds)) });
+      settings.push({ hubs, workers, ...(await logBatchLoad(stack, lb, runIds)) });
       if (hubs === 1 || hubs === 3) {
         console.log(`two ${ARTIFACT_MB} MiB transfers at once, ${hubs} hub(s), ${workers} MLflow worker(s)…`);
         const t = await transfers(stack, artifactRoot, 2);
@@ -179,10 +211,11 @@ async function main() {
     `${fmt(s.result.p50, 1)} / ${fmt(s.result.p99, 1)} ms`,
     `${fmt(s.result.p50 / base.p50, 2)}× / ${fmt(s.result.p99 / base.p99, 2)}×`,
     `${fmt(s.cpuPer1000, 2)} s`,
+    `${fmt(s.perRequestMs.hubs, 2)} / ${fmt(s.perRequestMs.mlflow, 2)} / ${fmt(s.perRequestMs.postgres, 2)} / ${fmt(s.perRequestMs.haproxy, 2)} ms`,
     String(s.result.errors),
   ]);
   console.log(`\nlog-batch (10 metrics) through HAProxy, ${CLIENTS} clients, ${REQUESTS} requests per setting, ${os.cpus().length} cores`);
-  console.log(table(["setting", "throughput", "vs 1+1", "p50 / p99", "vs 1+1", "CPU / 1,000 req", "errors"], rows));
+  console.log(table(["setting", "throughput", "vs 1+1", "p50 / p99", "vs 1+1", "CPU / 1,000 req", "CPU per request: hubs / MLflow / Postgres / HAProxy", "errors"], rows));
   console.log(`\ntwo ${ARTIFACT_MB} MiB artifacts at once through HAProxy (each client, and in all)`);
   console.log(table(["setting", "upload", "download", "MLflow RSS growth (uploads)"], transferRows));
 }

@@ -24,6 +24,8 @@ const REPLICAS = 3;
 const FLOOD = "ml-team/flood-detection";
 /** The size of the upload a replica is killed in the middle of: 1 GiB in the suite; smaller for a quick run. */
 const UPLOAD_MB = Number(process.env.REPLICA_UPLOAD_MB ?? 1024);
+/** Failed authentications a client address may have per replica and minute (GATEWAY_AUTH_FAILURES_PER_MINUTE). */
+const FAILURES_PER_MINUTE = 10;
 
 let stack: Stack;
 /** The load balancer: the hub's URL as browsers and the SDK see it. */
@@ -36,6 +38,7 @@ const hubPid = (i: number) => stack.services.find((s) => s.name === hubServiceNa
 
 beforeAll(async () => {
   fs.rmSync(STATE, { recursive: true, force: true });
+  process.env.GATEWAY_AUTH_FAILURES_PER_MINUTE = String(FAILURES_PER_MINUTE);
   stack = await startStack({ stateDir: STATE, portOffset: OFFSET, hub: "prod", hubReplicas: REPLICAS, mlflowWorkers: 2 });
   lb = stack.env.AUTH_URL;
   hubOrigin = new URL(lb).origin;
@@ -147,6 +150,40 @@ describe("the permission cache across replicas", () => {
     for (const n of projectLookups) expect(n).toBeLessThanOrEqual(1);
     expect(projectLookups.reduce((a, b) => a + b, 0)).toBe(REPLICAS);
     console.log(`30 requests over ${REPLICAS} replicas: GitLab project lookups per replica ${projectLookups.join("/")}, all GitLab calls ${allCalls.join("/")}`);
+  });
+});
+
+describe("rate limits across replicas", () => {
+  /** A gateway request through the load balancer from `client` (forwarded for by it; the hubs trust loopback proxies). */
+  const from = async (client: string, token: string) => {
+    const res = await fetch(`${lb}/mlflow/${FLOOD}/tracking/api/2.0/mlflow/experiments/search`, {
+      method: "POST",
+      headers: { ...bearer(token), "content-type": "application/json", "x-forwarded-for": client },
+      body: JSON.stringify({ max_results: 1 }),
+    });
+    await res.arrayBuffer();
+    return { status: res.status, replica: res.headers.get(REPLICA_HEADER) };
+  };
+
+  it("counts failed authentications per client address and replica: the effective limit is replicas × GATEWAY_AUTH_FAILURES_PER_MINUTE, and other clients are not held back", async () => {
+    const attacker = "203.0.113.7";
+    let refusedAfter = -1;
+    for (let i = 0; i < REPLICAS * FAILURES_PER_MINUTE * 2; i++) {
+      const { status } = await from(attacker, `glpat-unknown-${randomUUID()}`);
+      if (status === 429) {
+        refusedAfter = i;
+        break;
+      }
+      expect(status).toBe(401);
+    }
+    // Round robin: each replica takes every third request, so all three have used their own budget
+    // (plus what refills meanwhile, one per 60/FAILURES_PER_MINUTE s) before the first refusal.
+    expect(refusedAfter).toBeGreaterThanOrEqual(REPLICAS * FAILURES_PER_MINUTE - 1);
+    expect(refusedAfter).toBeLessThanOrEqual(REPLICAS * (FAILURES_PER_MINUTE + 2));
+    const next = await Promise.all(Array.from({ length: REPLICAS }, () => from(attacker, "glpat-erin-demo")));
+    expect(next.filter((r) => r.status === 429).length, "the address is refused by the replicas that used their budget").toBeGreaterThanOrEqual(REPLICAS - 1);
+    expect((await from("203.0.113.8", `glpat-unknown-${randomUUID()}`)).status, "another address still gets its own answer").toBe(401);
+    console.log(`${refusedAfter} failed authentications from one address before the first 429, over ${REPLICAS} replicas at ${FAILURES_PER_MINUTE}/min each`);
   });
 });
 
