@@ -10,8 +10,9 @@ export const REPLICA_HEADER = "x-hub-replica";
 
 /**
  * HAProxy's configuration for hubs on loopback: round robin per request (no stickiness, so
- * every replica must serve any session), health checks on /api/health every 500 ms (a dead
- * hub is out after one failed check), connection failures re-sent to another hub, bodies
+ * every replica must serve any session), health checks on /api/health every second (a hub is
+ * out after two failed checks; a busy one has 5 s to answer, so a loaded machine does not take
+ * every hub out at once), connection failures re-sent to another hub at once, bodies
  * streamed with no size limit, long transfers allowed (the hub's idle timeout cuts slow
  * senders), and X-Forwarded-For added for the hubs' TRUSTED_PROXIES.
  */
@@ -25,6 +26,7 @@ export function haproxyConfig(o: { port: number; hubPorts: number[] }): string {
     "  option redispatch",
     "  retries 2",
     "  timeout connect 2s",
+    "  timeout check 5s",
     "  timeout http-request 30s",
     "  timeout http-keep-alive 65s",
     "  timeout client 1h",
@@ -37,7 +39,7 @@ export function haproxyConfig(o: { port: number; hubPorts: number[] }): string {
     "  option httpchk GET /api/health",
     "  http-check expect status 200",
     `  http-response set-header ${REPLICA_HEADER} %s`,
-    ...o.hubPorts.map((p, i) => `  server hub-${i + 1} 127.0.0.1:${p} check inter 500 fall 1 rise 2`),
+    ...o.hubPorts.map((p, i) => `  server hub-${i + 1} 127.0.0.1:${p} check inter 1s fall 2 rise 1`),
     "",
   ].join("\n");
 }
