@@ -77,7 +77,16 @@ async function main() {
   server.keepAliveTimeout = 65_000;
   server.listen(port, hostname, () => log.info({ port, hostname, dev }, "hub listening"));
 
-  const stop = () => server.close(() => process.exit(0));
+  // A stopping replica (a rolling update, a scale-down) answers what it has in flight, then writes
+  // the audit rows still buffered before it exits: every replica's rows reach the table.
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    server.close(() => void gateway.flushAudit().finally(() => process.exit(0)));
+    server.closeIdleConnections();
+    void gateway.flushAudit();
+  };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 }

@@ -13,7 +13,10 @@ import { sharedAccessResolver } from "@/server/access";
 import { sharedSessions } from "@/server/sessions";
 import { stacCatalog } from "@/server/stac/catalog";
 
-/** The gateway wired to this hub's configuration, database and GitLab. */
+/**
+ * The gateway wired to this hub's configuration, database and GitLab; `flushAudit` writes the
+ * audit rows still buffered (a stopping process calls it, so no replica's rows are lost).
+ */
 export function hubGateway(log: Logger) {
   const c = config();
   const sessions = sharedSessions();
@@ -23,7 +26,7 @@ export function hubGateway(log: Logger) {
     (e, dropped) => log.error({ err: e, dropped }, "audit events could not be written"),
   );
 
-  return createGateway({
+  const gateway = createGateway({
     mlflowUrl: c.MLFLOW_URL,
     deleteFloor: c.DELETE_MIN_ACCESS_LEVEL,
     matchRoute,
@@ -52,4 +55,5 @@ export function hubGateway(log: Logger) {
       ? createDirectStore({ internalUrl: c.S3_ENDPOINT, publicUrl: c.S3_PUBLIC_URL, bucket: c.S3_BUCKET, region: c.S3_REGION, accessKey: c.S3_ACCESS_KEY, secretKey: c.S3_SECRET_KEY })
       : undefined,
   });
+  return Object.assign(gateway, { flushAudit: audit.flush });
 }

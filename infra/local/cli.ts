@@ -25,6 +25,7 @@ Options:
   --state <dir>      state folder (default .local, or LOCAL_STATE_DIR)
   --port-offset <n>  shift every port by n (default 0, or LOCAL_PORT_OFFSET)
   --fixture <file>   GitLab stand-in world (default infra/gitlab-dev/fixtures/demo.yaml)
+  --hub-replicas <n> run n hubs (up to 3) on the one database behind HAProxy, whose URL is the hub's
   --print            (tools) print KEY=path lines for scripts
 `;
 
@@ -36,7 +37,7 @@ function printWelcome(stack: Stack, fixture: string) {
   process.stdout.write(`
 MLflow Hub is running — state in ${stack.dir}
 
-  hub                ${stack.env.AUTH_URL}
+  hub                ${stack.env.AUTH_URL}${stack.hubUrls.length > 1 ? `  (HAProxy in front of ${stack.hubUrls.join(", ")})` : ""}
   GitLab stand-in    ${stack.env.GITLAB_URL}
   MLflow (internal)  ${stack.env.MLFLOW_URL}
   MinIO (internal)   ${stack.env.S3_ENDPOINT}  console http://127.0.0.1:${p.minioConsole}
@@ -59,6 +60,7 @@ async function main() {
       state: { type: "string" },
       "port-offset": { type: "string" },
       fixture: { type: "string" },
+      "hub-replicas": { type: "string" },
       print: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -79,6 +81,7 @@ async function main() {
         hub: values["no-hub"] ? "none" : values.dev ? "dev" : "prod",
         fixture,
         log: say,
+        hubReplicas: values["hub-replicas"] === undefined ? undefined : Number(values["hub-replicas"]),
       });
       printWelcome(stack, fixture);
       if (values.detach) return;

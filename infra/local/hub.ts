@@ -39,12 +39,13 @@ export async function ensureHubBuild(log: (m: string) => void): Promise<void> {
  */
 export const HUB_NODE_FLAGS = ["--initial-old-space-size=128"];
 
-export async function startHub(opts: { logDir: string; port: number; mode: HubMode; env: Record<string, string> }): Promise<Service> {
+export async function startHub(opts: { logDir: string; port: number; mode: HubMode; env: Record<string, string>; name?: string }): Promise<Service> {
+  const name = opts.name ?? "hub";
   const common = { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env };
   const service =
     opts.mode === "prod"
       ? spawnService({
-          name: "hub",
+          name,
           command: process.execPath,
           args: [...HUB_NODE_FLAGS, HUB_SERVER],
           cwd: path.dirname(HUB_SERVER),
@@ -52,7 +53,7 @@ export async function startHub(opts: { logDir: string; port: number; mode: HubMo
           logDir: opts.logDir,
         })
       : spawnService({
-          name: "hub",
+          name,
           command: process.execPath,
           args: [...HUB_NODE_FLAGS, "--import", "tsx", path.join(REPO_ROOT, "hub-server.ts")],
           cwd: REPO_ROOT,

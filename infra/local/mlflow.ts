@@ -19,6 +19,7 @@ export function mlflowServerArgs(o: {
   artifactsDestination: string;
   allowedHosts?: string[];
   corsAllowedOrigins?: string[];
+  workers?: number;
 }): string[] {
   return [
     "server",
@@ -28,7 +29,7 @@ export function mlflowServerArgs(o: {
     "--serve-artifacts",
     "--artifacts-destination", o.artifactsDestination,
     "--enable-workspaces",
-    "--workers", "2",
+    "--workers", String(o.workers ?? 2),
     ...(o.allowedHosts ? ["--allowed-hosts", o.allowedHosts.join(",")] : []),
     ...(o.corsAllowedOrigins ? ["--cors-allowed-origins", o.corsAllowedOrigins.join(",")] : []),
   ];
@@ -62,6 +63,7 @@ export function mlflowServerEnv(o: { s3Endpoint: string; s3AccessKey: string; s3
 export async function startMlflow(opts: {
   logDir: string;
   port: number;
+  workers?: number;
   backendStoreUri: string;
   bucket: string;
   s3Endpoint: string;
@@ -73,7 +75,7 @@ export async function startMlflow(opts: {
   const service = spawnService({
     name: "mlflow",
     command: path.join(venv, "bin", "mlflow"),
-    args: mlflowServerArgs({ host: "127.0.0.1", port: opts.port, backendStoreUri: opts.backendStoreUri, artifactsDestination: `s3://${opts.bucket}` }),
+    args: mlflowServerArgs({ host: "127.0.0.1", port: opts.port, workers: opts.workers, backendStoreUri: opts.backendStoreUri, artifactsDestination: `s3://${opts.bucket}` }),
     env: {
       PATH: `${path.join(venv, "bin")}:${process.env.PATH}`,
       HOME: process.env.HOME,

@@ -2,9 +2,17 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./paths.ts";
-import { APPLIANCE_TEST_PORTS, FETCH_BLOCKED_PORTS, PORT_OFFSETS, portsWithOffset } from "./ports.ts";
+import { APPLIANCE_TEST_PORTS, FETCH_BLOCKED_PORTS, MAX_HUB_REPLICAS, PORT_OFFSETS, REPLICA_STACKS, portsWithOffset, replicaPorts } from "./ports.ts";
 
-const stacks = Object.entries(PORT_OFFSETS).map(([name, offset]) => ({ name, offset, ports: Object.entries(portsWithOffset(offset)) }));
+/** A stack's ports, with the extra hubs and load balancer of a replica stack. */
+function portsOf(name: keyof typeof PORT_OFFSETS, offset: number): [string, number][] {
+  const own = Object.entries(portsWithOffset(offset));
+  if (!REPLICA_STACKS.includes(name)) return own;
+  const { hubs, loadBalancer } = replicaPorts(offset);
+  // hubs[0] is the stack's own hub port.
+  return [...own, ...hubs.slice(1).map((p, i): [string, number] => [`hub-${i + 2}`, p]), ["load balancer", loadBalancer]];
+}
+const stacks = (Object.entries(PORT_OFFSETS) as [keyof typeof PORT_OFFSETS, number][]).map(([name, offset]) => ({ name, offset, ports: portsOf(name, offset) }));
 
 // Where a stack's offset can be written: launcher flags, startStack options, the env variable, a test's constant.
 const OFFSET_LITERALS = [/--port-offset[= ](\d+)/g, /portOffset:\s*(\d+)/g, /LOCAL_PORT_OFFSET=(\d+)/g, /\bOFFSET\s*=\s*(\d+)/g, /portsWithOffset\((\d+)\)/g];
@@ -28,7 +36,15 @@ describe("the port offsets of the repository's stacks", () => {
         owner.set(port, `${name} ${service}`);
       }
     }
-    expect(owner.size).toBe(stacks.length * 6 + APPLIANCE_TEST_PORTS.length);
+    expect(owner.size).toBe(stacks.length * 6 + REPLICA_STACKS.length * MAX_HUB_REPLICAS + APPLIANCE_TEST_PORTS.length);
+  });
+
+  it("give a replica stack's first hub the stack's own hub port and one port per further hub", () => {
+    for (const name of REPLICA_STACKS) {
+      const { hubs } = replicaPorts(PORT_OFFSETS[name]);
+      expect(hubs[0]).toBe(portsWithOffset(PORT_OFFSETS[name]).hub);
+      expect(new Set(hubs).size).toBe(MAX_HUB_REPLICAS);
+    }
   });
 
   it("give every stack ports browsers and fetch connect to, above the privileged range", () => {

@@ -42,7 +42,27 @@ export const PORT_OFFSETS = {
   tokenEncryption: 4100,
   /** e2e/integration/migrate-sharinghub.test.ts, which migrates SharingHub sources into its stack (and kills a migration halfway). */
   migrateSharinghub: 4300,
+  /** e2e/integration/replicas.test.ts: three hubs behind a load balancer (replicaPorts). */
+  replicas: 4700,
+  /** npm run bench:scale (bench/scale.ts): one to three hubs behind a load balancer (replicaPorts). */
+  scaleBench: 4800,
 } as const;
+
+/** The most hub processes a local stack runs behind its load balancer. */
+export const MAX_HUB_REPLICAS = 3;
+
+/**
+ * The ports a stack with several hubs adds to its offset's own: hub 1 keeps the stack's hub
+ * port, hubs 2 and 3 and the load balancer in front of them take the ports just above the
+ * GitLab stand-in's. ports.test.ts counts them with every stack's own.
+ */
+export function replicaPorts(offset: number): { hubs: number[]; loadBalancer: number } {
+  const { hub } = portsWithOffset(offset);
+  return { hubs: [hub, hub + 2, hub + 3], loadBalancer: hub + 4 };
+}
+
+/** The stacks that run several hubs: their replicaPorts are theirs too. */
+export const REPLICA_STACKS: readonly (keyof typeof PORT_OFFSETS)[] = ["replicas", "scaleBench"];
 
 /** Host ports the compose appliance's suite (scripts/test-appliance) publishes while it runs. */
 export const APPLIANCE_TEST_PORTS = [18080, 18443, 18001] as const;

@@ -3,10 +3,11 @@ import path from "node:path";
 import { gcWorkerEnv, startGcWorker } from "./gc.ts";
 import { startGitLabStandIn, DEMO_FIXTURE } from "./gitlab.ts";
 import { ensureHubBuild, startHub, type HubMode } from "./hub.ts";
+import { startLoadBalancer } from "./loadbalancer.ts";
 import { startMinio } from "./minio.ts";
 import { mlflowBackendStoreUri, startMlflow } from "./mlflow.ts";
 import { stateDir as resolveStateDir } from "./paths.ts";
-import { FETCH_BLOCKED_PORTS, portsWithOffset, type Ports } from "./ports.ts";
+import { FETCH_BLOCKED_PORTS, MAX_HUB_REPLICAS, portsWithOffset, replicaPorts, type Ports } from "./ports.ts";
 import { postgresUrls, startPostgres, type PostgresUrls } from "./postgres.ts";
 import { isAlive, isPortFree, LaunchError, stopService, type Service } from "./proc.ts";
 import { loadOrCreateSecrets, type LocalSecrets } from "./secrets.ts";
@@ -17,11 +18,20 @@ export interface StackOptions {
   hub: HubMode | "none";
   fixture?: string;
   log?: (message: string) => void;
+  /**
+   * Hub processes on the one database, behind a load balancer (HAProxy, on replicaPorts): the
+   * stack's URL (AUTH_URL) is then the load balancer's. Default 1: one hub, no load balancer.
+   */
+  hubReplicas?: number;
+  /** MLflow server worker processes (default 2, as compose runs it). */
+  mlflowWorkers?: number;
 }
 
 export interface Stack {
   dir: string;
   ports: Ports;
+  /** Each hub process's own URL (one, unless hubReplicas): the service of hub i is `hubServiceName(i)`. */
+  hubUrls: string[];
   /** The hub's environment (the names compose uses too) plus what tests need to reach each part. */
   env: Record<string, string>;
   services: Service[];
@@ -41,10 +51,13 @@ interface StateFile {
 export const BUCKET = "mlflow-artifacts";
 export const DEMO_SERVICE_TOKEN = "glpat-hub-service";
 
+/** The service name of hub process `i` (0-based) of a stack: hub, hub-2, hub-3. */
+export const hubServiceName = (i: number) => (i === 0 ? "hub" : `hub-${i + 1}`);
+
 /** The hub's environment on this machine: the variable names the compose file gives the hub too. */
-export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrls }): Record<string, string> {
+export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrls; publicPort?: number }): Record<string, string> {
   return {
-    AUTH_URL: `http://localhost:${o.ports.hub}`,
+    AUTH_URL: `http://localhost:${o.publicPort ?? o.ports.hub}`,
     AUTH_SECRET: o.secrets.authSecret,
     TOKEN_ENCRYPTION_KEY: o.secrets.tokenEncryptionKey,
     DATABASE_URL: o.db.hub,
@@ -101,7 +114,12 @@ export async function stopStackAt(dir: string): Promise<string[]> {
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const log = opts.log ?? (() => {});
   const dir = resolveStateDir(opts.stateDir);
-  const ports = portsWithOffset(opts.portOffset ?? Number(process.env.LOCAL_PORT_OFFSET ?? 0));
+  const offset = opts.portOffset ?? Number(process.env.LOCAL_PORT_OFFSET ?? 0);
+  const ports = portsWithOffset(offset);
+  const replicas = opts.hub === "none" ? 0 : (opts.hubReplicas ?? 1);
+  if (!Number.isInteger(replicas) || replicas > MAX_HUB_REPLICAS) throw new LaunchError(`hubReplicas must be a whole number up to ${MAX_HUB_REPLICAS}, got ${opts.hubReplicas}`);
+  const balanced = replicas > 1 ? replicaPorts(offset) : undefined;
+  const hubPorts = balanced ? balanced.hubs.slice(0, replicas) : [ports.hub];
   const logDir = path.join(dir, "logs");
   fs.mkdirSync(dir, { recursive: true });
 
@@ -109,7 +127,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   if (alive.length) {
     throw new LaunchError(`a stack is already running from ${dir} (${alive.map((s) => `${s.name} pid ${s.pid}`).join(", ")}): stop it with npm run local:stop`);
   }
-  const wanted = Object.entries(ports).filter(([name]) => opts.hub !== "none" || name !== "hub");
+  const wanted = [
+    ...Object.entries(ports).filter(([name]) => opts.hub !== "none" || name !== "hub"),
+    ...(balanced ? [...hubPorts.slice(1).map((p, i) => [hubServiceName(i + 1), p] as const), ["load-balancer", balanced.loadBalancer] as const] : []),
+  ];
   for (const [name, port] of wanted) {
     if (FETCH_BLOCKED_PORTS.has(port)) throw new LaunchError(`port ${port} (${name}) is one browsers and fetch refuse to connect to: choose another LOCAL_PORT_OFFSET`);
     if (!(await isPortFree(port))) throw new LaunchError(`port ${port} (${name}) is already in use on 127.0.0.1: stop what uses it, or shift every port with LOCAL_PORT_OFFSET`);
@@ -117,7 +138,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
   const secrets = loadOrCreateSecrets(dir);
   const db = postgresUrls(ports.postgres, secrets);
-  const env = hubEnv({ ports, secrets, db });
+  const env = hubEnv({ ports, secrets, db, publicPort: balanced?.loadBalancer });
+  // Behind the load balancer the client address a limit counts is the one it forwards for.
+  if (balanced) env.TRUSTED_PROXIES = process.env.TRUSTED_PROXIES ?? "loopback";
   const hubUrl = env.AUTH_URL;
   const gitlabUrl = env.GITLAB_URL;
   const s3Endpoint = env.S3_ENDPOINT;
@@ -151,7 +174,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   await step("postgres", () => startPostgres({ dir: path.join(dir, "postgres"), logDir, port: ports.postgres, secrets }));
   await step("minio", () => startMinio({ dir: path.join(dir, "minio"), logDir, port: ports.minio, consolePort: ports.minioConsole, bucket: BUCKET, secrets }));
   await step("mlflow", () =>
-    startMlflow({ logDir, port: ports.mlflow, backendStoreUri: mlflowBackendStoreUri(db.mlflow), bucket: BUCKET, s3Endpoint, s3AccessKey: secrets.s3AccessKey, s3SecretKey: secrets.s3SecretKey, s3Region: env.S3_REGION }),
+    startMlflow({ logDir, port: ports.mlflow, workers: opts.mlflowWorkers, backendStoreUri: mlflowBackendStoreUri(db.mlflow), bucket: BUCKET, s3Endpoint, s3AccessKey: secrets.s3AccessKey, s3SecretKey: secrets.s3SecretKey, s3Region: env.S3_REGION }),
   );
   await step("gitlab-dev", () =>
     startGitLabStandIn({
@@ -184,7 +207,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       olderThan: process.env.MLFLOW_GC_OLDER_THAN ?? "30d",
     });
     await step("mlflow-gc", () => startGcWorker({ logDir, stateDir: dir, env: gcEnv }));
-    await step("hub", () => startHub({ logDir, port: ports.hub, mode: opts.hub as HubMode, env }));
+    for (const [i, port] of hubPorts.entries()) {
+      const name = hubServiceName(i);
+      await step(name, () => startHub({ name, logDir, port, mode: opts.hub as HubMode, env }));
+    }
+    if (balanced) await step("load-balancer", () => startLoadBalancer({ dir: path.join(dir, "load-balancer"), logDir, port: balanced.loadBalancer, hubPorts }));
   }
   const allEnv = { ...env, ...testEnv };
   // Single-quoted, as gen-env.sh writes .env: `set -a; . .local/env` must read a value with spaces (a GC schedule) as one.
@@ -206,5 +233,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     services.push(await start());
     record();
   };
-  return { dir, ports, env: allEnv, services, stop, stopOne, startOne };
+  const hubUrls = opts.hub === "none" ? [] : hubPorts.map((p) => `http://127.0.0.1:${p}`);
+  return { dir, ports, hubUrls, env: allEnv, services, stop, stopOne, startOne };
 }

@@ -4,11 +4,15 @@ their artifacts, using MLflow's own `mlflow gc`.
 It runs beside the MLflow server, with the same image (compose service
 `mlflow-gc`) or virtualenv (the local stack), and loops:
 
-- on MLFLOW_GC_SCHEDULE (five cron fields, server time) it queues a run;
+- on MLFLOW_GC_SCHEDULE (five cron fields, server time) it queues a run for that
+  minute; the minute is unique in `gc_runs`, so several workers (compose replicas,
+  overlapping CronJobs) queue each slot once;
 - every MLFLOW_GC_POLL_SECONDS it claims the oldest `requested` row of the hub's
   `gc_runs` table (the admin page's "run now" and `mlflow-hub gc` insert one),
   runs `mlflow gc --all-workspaces --older-than <the row's age>`, and writes back
-  what was removed per workspace, or why it failed.
+  what was removed per workspace, or why it failed. While it runs one, it holds a
+  Postgres advisory lock on the row (its lease, released with its connection): a
+  `running` row nobody holds was left by a worker that died, and is marked failed.
 
 `mlflow gc` deletes a run's artifacts through the MLflow server's artifact proxy
 (the runs' artifact URIs are mlflow-artifacts:/…), hence MLFLOW_TRACKING_URI.
@@ -35,6 +39,10 @@ HEARTBEAT_MAX_AGE_S = 120
 
 REMOVED_RUN = re.compile(r"^Run with ID (\S+) has been permanently deleted\.$", re.M)
 REMOVED_EXPERIMENT = re.compile(r"^Experiment with ID (\S+) has been permanently deleted\.$", re.M)
+
+# The first key of the two-key advisory locks that are the workers' leases on running rows
+# (the second is hashtext of the row's id): a class of locks no other part of the hub takes.
+LEASE_LOCK_CLASS = 0x6D6C6763
 
 stopping = False
 
@@ -70,21 +78,54 @@ def heartbeat():
     HEARTBEAT.touch()
 
 
-def queue_scheduled_run(hub, older_than):
+def queue_scheduled_run(hub, older_than, slot):
+    """Queues the run of schedule minute `slot` unless another worker already has."""
     with hub.cursor() as cur:
-        cur.execute("insert into gc_runs (trigger, older_than) values ('schedule', %s)", (older_than,))
+        cur.execute(
+            "insert into gc_runs (trigger, older_than, scheduled_for) values ('schedule', %s, %s) on conflict (scheduled_for) do nothing returning id",
+            (older_than, slot),
+        )
+        return cur.fetchone() is not None
 
 
 def claim_requested_run(hub):
-    # SKIP LOCKED: two workers (a restart overlapping the old one) never take the same row.
+    # SKIP LOCKED: two workers never take the same row. The lease is taken in the same
+    # statement, so no other worker sees the row `running` before it is held.
     with hub.cursor() as cur:
         cur.execute(
-            """update gc_runs set status = 'running', started_at = now()
-               where id = (select id from gc_runs where status = 'requested'
-                           order by requested_at limit 1 for update skip locked)
-               returning id, older_than"""
+            """with claimed as (
+                 update gc_runs set status = 'running', started_at = now()
+                 where id = (select id from gc_runs where status = 'requested'
+                             order by requested_at limit 1 for update skip locked)
+                 returning id, older_than)
+               select id, older_than, pg_advisory_lock(%s, hashtext(id::text)) from claimed""",
+            (LEASE_LOCK_CLASS,),
         )
-        return cur.fetchone()
+        row = cur.fetchone()
+        return row[:2] if row else None
+
+
+def release_lease(hub, run_id):
+    with hub.cursor() as cur:
+        cur.execute("select pg_advisory_unlock(%s, hashtext(%s))", (LEASE_LOCK_CLASS, str(run_id)))
+
+
+def fail_abandoned_runs(hub):
+    """Marks failed the `running` rows whose worker is gone: their lease is free to take.
+
+    Called between runs only, when this connection holds no lease of its own: the locks the
+    check takes are all released after it.
+    """
+    with hub.cursor() as cur:
+        cur.execute(
+            """update gc_runs set status = 'failed', finished_at = now(), error = 'the garbage collector stopped during this run'
+               where status = 'running' and pg_try_advisory_lock(%s, hashtext(id::text)) returning id""",
+            (LEASE_LOCK_CLASS,),
+        )
+        abandoned = [str(r[0]) for r in cur.fetchall()]
+        cur.execute("select pg_advisory_unlock_all()")
+    if abandoned:
+        log("runs left by a stopped worker marked failed", ids=abandoned)
 
 
 def deleted_by_workspace(mlflow_db):
@@ -149,6 +190,13 @@ def minutes_between(after, until):
         t += datetime.timedelta(minutes=1)
 
 
+def latest_slot(due, now, within_minutes):
+    """The latest minute at or before `now`, at most `within_minutes` back, that the schedule names."""
+    start = now - datetime.timedelta(minutes=within_minutes)
+    slots = [t for t in minutes_between(start, now) if due(t)]
+    return slots[-1] if slots else None
+
+
 def check():
     try:
         age = time.time() - HEARTBEAT.stat().st_mtime
@@ -184,18 +232,21 @@ def main():
         try:
             if hub is None:
                 hub, mlflow_db = connect(hub_url), connect(mlflow_url)
-                with hub.cursor() as cur:
-                    # Only one worker runs: a row still `running` was left by one that stopped mid-run.
-                    cur.execute(
-                        "update gc_runs set status = 'failed', finished_at = now(), error = 'the garbage collector stopped during this run' where status = 'running'"
-                    )
+            fail_abandoned_runs(hub)
             now = datetime.datetime.now()
-            if any(due(t) for t in minutes_between(last_check, now)):
-                queue_scheduled_run(hub, older_than)
+            slots = [t for t in minutes_between(last_check, now) if due(t)]
+            if slots:
+                # Server time, as the schedule reads; stored with its offset, so every worker names the minute alike.
+                slot = slots[-1].astimezone()
+                queued = queue_scheduled_run(hub, older_than, slot)
+                log("scheduled run queued" if queued else "scheduled run already queued by another worker", slot=slot.isoformat())
             last_check = now
             claimed = claim_requested_run(hub)
             if claimed:
-                collect(*claimed, hub, mlflow_db, backend_store_uri)
+                try:
+                    collect(*claimed, hub, mlflow_db, backend_store_uri)
+                finally:
+                    release_lease(hub, claimed[0])
                 continue
             heartbeat()
         except psycopg2.Error as e:

@@ -18,17 +18,29 @@ export interface AuditRecord {
 
 /**
  * Audit rows are written in batches off the request path: a request never waits
- * for the audit table, and a burst of writes costs one INSERT per batch.
+ * for the audit table, and a burst of writes costs one INSERT per batch. `flush`
+ * resolves once every row recorded before it is written, including batches already
+ * on their way (a stopping process awaits it before it exits).
  */
 export function createAuditSink(write: (rows: AuditRecord[]) => Promise<unknown>, onError: (e: unknown, dropped: number) => void, flushMs = 500, maxBatch = 500) {
   let queue: AuditRecord[] = [];
   let timer: NodeJS.Timeout | undefined;
+  const writing = new Set<Promise<void>>();
 
   async function flush() {
+    if (timer) clearTimeout(timer);
     timer = undefined;
     const rows = queue;
     queue = [];
-    if (rows.length) await write(rows).catch((e) => onError(e, rows.length));
+    if (rows.length) {
+      const batch = write(rows).then(
+        () => undefined,
+        (e) => onError(e, rows.length),
+      );
+      writing.add(batch);
+      void batch.finally(() => writing.delete(batch));
+    }
+    await Promise.all(writing);
   }
 
   return {

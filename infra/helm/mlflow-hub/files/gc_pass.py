@@ -6,6 +6,7 @@ off every queued request (the scheduled one, the admin page's "Run now",
 `mlflow-hub gc`) with the worker's own functions, and exits.
 """
 
+import datetime
 import os
 import re
 import sys
@@ -19,20 +20,24 @@ def main():
     mlflow_url = gc.required("MLFLOW_DATABASE_URL")
     gc.required("MLFLOW_TRACKING_URI")
     older_than = os.environ.get("MLFLOW_GC_OLDER_THAN", "").strip() or "30d"
-    deadline = int(os.environ["GC_PASS_DEADLINE_SECONDS"])
     # SQLAlchemy 2 maps a bare postgresql:// to psycopg 3; MLflow ships psycopg2.
     backend_store_uri = re.sub(r"^postgres(ql)?:", "postgresql+psycopg2:", mlflow_url)
     hub, mlflow_db = gc.connect(hub_url), gc.connect(mlflow_url)
-    with hub.cursor() as cur:
-        # No pass outlives the Job's deadline: a row running for longer was left by one that was stopped.
-        cur.execute(
-            """update gc_runs set status = 'failed', finished_at = now(), error = 'the garbage collector stopped during this run'
-               where status = 'running' and started_at < now() - make_interval(secs => %s)""",
-            (deadline,),
-        )
-    gc.queue_scheduled_run(hub, older_than)
+    # A row `running` whose lease nobody holds was left by a pass (or worker) that was stopped.
+    gc.fail_abandoned_runs(hub)
+    # The slot this Job was started for: the schedule's latest minute within the controller's
+    # startingDeadlineSeconds (an hour). A retried pod, or a compose worker beside the chart, then
+    # names the same slot and queues nothing more. In a time zone the pod's clock does not share
+    # (gc.timeZone), no minute matches and the pass's own minute is the slot.
+    now = datetime.datetime.now()
+    due = gc.parse_schedule(os.environ.get("MLFLOW_GC_SCHEDULE", "").strip() or "0 3 * * 0")
+    slot = gc.latest_slot(due, now, 61) or now.replace(second=0, microsecond=0)
+    gc.queue_scheduled_run(hub, older_than, slot.astimezone())
     while claimed := gc.claim_requested_run(hub):
-        gc.collect(*claimed, hub, mlflow_db, backend_store_uri)
+        try:
+            gc.collect(*claimed, hub, mlflow_db, backend_store_uri)
+        finally:
+            gc.release_lease(hub, claimed[0])
     gc.log("gc pass done")
 
 
