@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./paths.ts";
-import { APPLIANCE_TEST_PORTS, FETCH_BLOCKED_PORTS, PORT_OFFSETS, portsWithOffset } from "./ports.ts";
+import { APPLIANCE_TEST_PORTS, DEFAULT_PORTS, FETCH_BLOCKED_PORTS, PORT_OFFSETS, portsWithOffset } from "./ports.ts";
 
 const stacks = Object.entries(PORT_OFFSETS).map(([name, offset]) => ({ name, offset, ports: Object.entries(portsWithOffset(offset)) }));
 
@@ -28,7 +28,7 @@ describe("the port offsets of the repository's stacks", () => {
         owner.set(port, `${name} ${service}`);
       }
     }
-    expect(owner.size).toBe(stacks.length * 6 + APPLIANCE_TEST_PORTS.length);
+    expect(owner.size).toBe(stacks.length * Object.keys(DEFAULT_PORTS).length + APPLIANCE_TEST_PORTS.length);
   });
 
   it("give every stack ports browsers and fetch connect to, above the privileged range", () => {

@@ -6,9 +6,11 @@ export interface Ports {
   postgres: number;
   minio: number;
   minioConsole: number;
+  /** The serving supervisor's control API (infra/serving/supervisor.py). */
+  serving: number;
 }
 
-export const DEFAULT_PORTS: Ports = { hub: 3000, gitlab: 3001, mlflow: 5001, postgres: 5433, minio: 9000, minioConsole: 9001 };
+export const DEFAULT_PORTS: Ports = { hub: 3000, gitlab: 3001, mlflow: 5001, postgres: 5433, minio: 9000, minioConsole: 9001, serving: 5002 };
 
 export function portsWithOffset(offset: number): Ports {
   return Object.fromEntries(Object.entries(DEFAULT_PORTS).map(([k, v]) => [k, v + offset])) as unknown as Ports;
@@ -40,6 +42,8 @@ export const PORT_OFFSETS = {
   backup: 3600,
   /** e2e/integration/token-encryption.test.ts: a second hub only (the test stack's other services), restarted with each key setting. */
   tokenEncryption: 4100,
+  /** e2e/integration/serving*.test.ts: model serving (malicious and crashing models, permissions). */
+  serving: 4500,
 } as const;
 
 /** Host ports the compose appliance's suite (scripts/test-appliance) publishes while it runs. */

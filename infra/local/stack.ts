@@ -10,6 +10,7 @@ import { FETCH_BLOCKED_PORTS, portsWithOffset, type Ports } from "./ports.ts";
 import { postgresUrls, startPostgres, type PostgresUrls } from "./postgres.ts";
 import { isAlive, isPortFree, LaunchError, stopService, type Service } from "./proc.ts";
 import { loadOrCreateSecrets, type LocalSecrets } from "./secrets.ts";
+import { servingEnv, startServing } from "./serving.ts";
 
 export interface StackOptions {
   stateDir?: string;
@@ -61,6 +62,8 @@ export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrl
     S3_REGION: "us-east-1",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
     METRICS_TOKEN: o.secrets.metricsToken,
+    SERVING_URL: `http://127.0.0.1:${o.ports.serving}`,
+    SERVING_TOKEN: o.secrets.servingToken,
     // The demo world's read_api token of `root` (infra/gitlab-dev/README.md): lets CI job tokens work locally.
     GITLAB_SERVICE_TOKEN: process.env.GITLAB_SERVICE_TOKEN ?? DEMO_SERVICE_TOKEN,
     // The demo world's Maintainer administers the hub too (besides GitLab's admin, root), so the
@@ -69,7 +72,7 @@ export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrl
     // The gateway's policy settings pass through from the launcher's environment (defaults otherwise);
     // S3_PUBLIC_URL too, e.g. MinIO's loopback URL under another name (http://localhost:<port>).
     ...Object.fromEntries(
-      (["PROJECT_CACHE_TIMEOUT", "DELETE_MIN_ACCESS_LEVEL", "MANDATORY_TOPICS", "MLFLOW_GC_SCHEDULE", "MLFLOW_GC_OLDER_THAN", "S3_PUBLIC_URL", "TRUSTED_PROXIES", "GATEWAY_IDLE_TIMEOUT", "GATEWAY_MAX_REQUESTS", "GATEWAY_MAX_REQUESTS_PER_CLIENT", "GATEWAY_LOOKUPS_PER_MINUTE", "GATEWAY_AUTH_FAILURES_PER_MINUTE"] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+      (["PROJECT_CACHE_TIMEOUT", "DELETE_MIN_ACCESS_LEVEL", "MANDATORY_TOPICS", "MLFLOW_GC_SCHEDULE", "MLFLOW_GC_OLDER_THAN", "S3_PUBLIC_URL", "TRUSTED_PROXIES", "GATEWAY_IDLE_TIMEOUT", "GATEWAY_MAX_REQUESTS", "GATEWAY_MAX_REQUESTS_PER_CLIENT", "GATEWAY_LOOKUPS_PER_MINUTE", "GATEWAY_AUTH_FAILURES_PER_MINUTE", "SERVING_IDLE_MINUTES", "SERVING_MAX_PER_PROJECT", "SERVING_MAX_ENDPOINTS", "SERVING_START_WAIT", "SERVING_RECONCILE_SECONDS"] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
     ),
   };
 }
@@ -109,12 +112,19 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   if (alive.length) {
     throw new LaunchError(`a stack is already running from ${dir} (${alive.map((s) => `${s.name} pid ${s.pid}`).join(", ")}): stop it with npm run local:stop`);
   }
-  const wanted = Object.entries(ports).filter(([name]) => opts.hub !== "none" || name !== "hub");
+  const wanted = Object.entries(ports).filter(([name]) => opts.hub !== "none" || (name !== "hub" && name !== "serving"));
   for (const [name, port] of wanted) {
     if (FETCH_BLOCKED_PORTS.has(port)) throw new LaunchError(`port ${port} (${name}) is one browsers and fetch refuse to connect to: choose another LOCAL_PORT_OFFSET`);
     if (!(await isPortFree(port))) throw new LaunchError(`port ${port} (${name}) is already in use on 127.0.0.1: stop what uses it, or shift every port with LOCAL_PORT_OFFSET`);
   }
 
+  // Endpoints run untrusted model code under uids of their own, which may traverse this folder to
+  // reach their own directory under serving/, but list nothing; what holds data is root's alone.
+  fs.chmodSync(dir, 0o711);
+  for (const own of ["minio", "logs"]) {
+    fs.mkdirSync(path.join(dir, own), { recursive: true });
+    fs.chmodSync(path.join(dir, own), 0o700);
+  }
   const secrets = loadOrCreateSecrets(dir);
   const db = postgresUrls(ports.postgres, secrets);
   const env = hubEnv({ ports, secrets, db });
@@ -184,6 +194,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       olderThan: process.env.MLFLOW_GC_OLDER_THAN ?? "30d",
     });
     await step("mlflow-gc", () => startGcWorker({ logDir, stateDir: dir, env: gcEnv }));
+    await step("serving", () => startServing({ logDir, env: servingEnv({ port: ports.serving, token: secrets.servingToken, hubUrl: hubUrl.replace("localhost", "127.0.0.1"), dataDir: path.join(dir, "serving") }) }));
     await step("hub", () => startHub({ logDir, port: ports.hub, mode: opts.hub as HubMode, env }));
   }
   const allEnv = { ...env, ...testEnv };

@@ -1,0 +1,71 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ProjectAccess } from "@/lib/gateway/decide";
+import { GatewayError, unknownEndpoint } from "@/lib/gateway/errors";
+import { forward } from "@/lib/gateway/forward";
+import type { EndpointManager, EndpointView } from "./endpoints";
+import { servingRequests } from "./metrics";
+import type { ServingPath } from "./path";
+import type { SupervisorClient } from "./supervisor";
+
+export interface ServingRequestContext {
+  /** Authenticates the caller and decides the action in the project (the gateway's own core); throws its refusal. */
+  authorize(action: "invoke" | "deploy"): Promise<{ access: ProjectAccess; username?: string }>;
+  /** What the gateway records of the request (audit, metrics). */
+  note(action: "read" | "write", route: string): void;
+  sendJson(json: unknown, status?: number): void;
+  sendError(e: GatewayError): void;
+}
+
+/** The endpoint as the API shows it, with the URL it answers at under this project's prefix. */
+const withUrl = (e: EndpointView, prefix: string) => ({ ...e, url: `${prefix}/${encodeURIComponent(e.model)}/${e.ref}/invocations` });
+
+/**
+ * /mlflow/<project>/serving/**: the endpoint list, one endpoint's state, deploy (PUT) and stop
+ * (DELETE), and MLflow's scoring protocol (invocations, ping, health, version) forwarded to the
+ * serving runtime with the gateway's streaming forwarder. Invoking and reading states need the
+ * invoke action, deploying and stopping the deploy one (lib/gateway/permissions.ts).
+ */
+export async function handleServing(req: IncomingMessage, res: ServerResponse, path: ServingPath, prefix: string, search: string, ctx: ServingRequestContext, manager: EndpointManager, supervisor: SupervisorClient): Promise<number> {
+  const method = (req.method ?? "GET").toUpperCase();
+  if (path.kind === "list") {
+    ctx.note("read", "serving:list");
+    if (method !== "GET") throw unknownEndpoint(method);
+    const { access } = await ctx.authorize("invoke");
+    ctx.sendJson({ endpoints: (await manager.list(access.project.id)).map((e) => withUrl(e, prefix)) });
+    return 200;
+  }
+  if (!path.operation) {
+    if (method === "GET") {
+      ctx.note("read", "serving:endpoint");
+      const { access } = await ctx.authorize("invoke");
+      ctx.sendJson(withUrl(await manager.get(access.project.id, path.model, path.ref), prefix));
+      return 200;
+    }
+    if (method === "PUT" || method === "DELETE") {
+      ctx.note("write", method === "PUT" ? "serving:deploy" : "serving:stop");
+      const { access, username } = await ctx.authorize("deploy");
+      if (method === "PUT") {
+        const e = await manager.deploy(access.project.id, path.model, path.ref, username ?? access.credential ?? "unknown");
+        ctx.sendJson(withUrl(e, prefix), 202);
+        return 202;
+      }
+      ctx.sendJson(withUrl(await manager.stop(access.project.id, path.model, path.ref), prefix));
+      return 200;
+    }
+    throw unknownEndpoint(method);
+  }
+  const op = path.operation;
+  ctx.note("read", `serving:${op}`);
+  if (op === "invocations" ? method !== "POST" : method !== "GET" && method !== "HEAD") throw unknownEndpoint(method);
+  const { access } = await ctx.authorize("invoke");
+  const started = process.hrtime.bigint();
+  const { instance, endpoint } = await manager.route(access.project.id, path.model, path.ref);
+  const status = await forward(
+    req,
+    res,
+    { base: supervisor.base, path: `/instances/${instance}/${op}${search}`, headers: { authorization: supervisor.authorization }, agent: supervisor.agent, upstream: "The model endpoint" },
+    (e) => ctx.sendError(e),
+  );
+  servingRequests.labels(String(access.project.id), endpoint.model, endpoint.ref, op, String(status)).observe(Number(process.hrtime.bigint() - started) / 1e9);
+  return status;
+}
