@@ -342,17 +342,18 @@ export function endpointManager(o: EndpointManagerOptions) {
       l.lastUsed = now();
       if (l.serving && l.state === "ready") return { instance: l.serving, endpoint: view(l) };
       if (l.row.desired === "stopped") throw new GatewayError("RESOURCE_DOES_NOT_EXIST", `The endpoint for model '${model}' ${refText(ref)} is stopped: deploy it again.`);
+      const ready = () => l.serving !== undefined && (l.state as EndpointState) === "ready";
       if (l.idle) {
         l.idle = false;
         l.state = "starting";
+        await reconcile();
       }
       const deadline = now() + o.startWaitMs;
-      while (now() < deadline && l.state === "starting") {
-        await reconcile();
-        if (l.serving && l.state === "ready") return { instance: l.serving, endpoint: view(l) };
+      while (!ready() && now() < deadline && (l.state as EndpointState) === "starting") {
         await sleep(250);
+        await reconcile();
       }
-      if (l.serving && l.state === "ready") return { instance: l.serving, endpoint: view(l) };
+      if (ready()) return { instance: l.serving!, endpoint: view(l) };
       if (l.state === "failed") throw new GatewayError("TEMPORARILY_UNAVAILABLE", `The endpoint failed to start: ${l.error ?? "see its log on the dashboard"}. Deploy it again once the model is fixed.`);
       throw new GatewayError("TEMPORARILY_UNAVAILABLE", "The endpoint is starting: try again shortly.", { "retry-after": "5" });
     },
