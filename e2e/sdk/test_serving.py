@@ -54,6 +54,7 @@ def registered(as_user, unique):
     """A model with two versions, @champion on version 1."""
     client = as_user(BOB, PROJECT)
     name = unique("serve")
+    mlflow.set_experiment(name)
     sample = pd.DataFrame([[0.1, 0.2, 0.3], [1.5, -2.0, 0.0], [-1.0, 3.0, 1.0]], columns=COLUMNS)
     for seed in (1, 2):
         with mlflow.start_run():

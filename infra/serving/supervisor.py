@@ -8,8 +8,9 @@ MLflow's own scoring server (`mlflow.pyfunc.scoring_server`, what `mlflow models
 
 - under its own unprivileged uid (from SERVING_UID_BASE), in its own 0700 directory and TMPDIR,
   with a clean environment (nothing of the supervisor's);
-- in a network namespace of its own (`unshare --net`: only a loopback that is down), listening on
-  a unix socket in its directory that the supervisor, as root, alone can reach;
+- in network, pid and mount namespaces of its own (`unshare --net --pid --mount-proc`: only a
+  loopback that is down, no other process in sight), listening on a unix socket in its directory
+  that the supervisor, as root, alone can reach;
 - in a memory and a CPU cgroup (v1, where writable), or under prlimit's address-space limit.
 
 Invocations reach an instance through this process: /instances/<id>/{invocations,ping,health,version}.
@@ -39,6 +40,10 @@ SCORING_PATHS = {"invocations", "ping", "health", "version"}
 # A model name as MLflow allows it (no '/' or ':'), and a version number.
 MODEL_NAME = re.compile(r"^[^/:\x00-\x1f]{1,256}$")
 LOG_TAIL_LINES = 30
+# Namespaces of each endpoint: a network of its own (a loopback that is down), and its own process
+# tree with its own /proc, so it sees no other process (nor the command lines and environments of
+# the hub's services).
+ISOLATE = ["unshare", "--net", "--pid", "--fork", "--mount", "--mount-proc"]
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 # Answers of the scoring server the supervisor passes on as they are; hop-by-hop ones it drops.
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "authorization", "content-length"}
@@ -302,7 +307,7 @@ class Supervisor:
         if not memory_limited:
             limits = ["prlimit", f"--as={self.s.memory_mb * 1024 * 1024 * 4}", "--"]
             inst.limits = ", ".join(filter(None, [inst.limits, f"prlimit address space {self.s.memory_mb * 4} MiB"]))
-        isolate = ["unshare", "--net", "--"] if await self.can_unshare() else []
+        isolate = [*ISOLATE, "--"] if await self.can_unshare() else []
         if not isolate:
             inst.limits += ", NO network isolation"
         command = [*isolate, *drop, *limits, *serve]
@@ -322,12 +327,12 @@ class Supervisor:
 
     async def can_unshare(self) -> bool:
         if Supervisor._unshare_ok is None:
-            proc = await asyncio.create_subprocess_exec("unshare", "--net", "true", stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            proc = await asyncio.create_subprocess_exec(*ISOLATE, "true", stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
             Supervisor._unshare_ok = await proc.wait() == 0
             if not Supervisor._unshare_ok:
                 if self.s.network_isolation == "required":
-                    raise RuntimeError("this machine does not allow network namespaces (unshare --net), and SERVING_NETWORK_ISOLATION is required")
-                log.warning("unshare --net is not allowed here: endpoints run WITHOUT network isolation (SERVING_NETWORK_ISOLATION=best-effort)")
+                    raise RuntimeError(f"this machine does not allow namespaces ({' '.join(ISOLATE)}), and SERVING_NETWORK_ISOLATION is required")
+                log.warning("namespaces are not allowed here (%s): endpoints run WITHOUT network and process isolation (SERVING_NETWORK_ISOLATION=best-effort)", " ".join(ISOLATE))
         return Supervisor._unshare_ok
 
     async def wait_ready(self, inst: Instance):
