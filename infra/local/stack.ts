@@ -159,6 +159,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
 
   await step("postgres", () => startPostgres({ dir: path.join(dir, "postgres"), logDir, port: ports.postgres, secrets }));
+  // Its unix socket too is for the stack's own services (root, or postgres itself), not a served model's uid.
+  fs.chmodSync(path.join(dir, "postgres"), 0o700);
   await step("minio", () => startMinio({ dir: path.join(dir, "minio"), logDir, port: ports.minio, consolePort: ports.minioConsole, bucket: BUCKET, secrets }));
   await step("mlflow", () =>
     startMlflow({ logDir, port: ports.mlflow, backendStoreUri: mlflowBackendStoreUri(db.mlflow), bucket: BUCKET, s3Endpoint, s3AccessKey: secrets.s3AccessKey, s3SecretKey: secrets.s3SecretKey, s3Region: env.S3_REGION }),

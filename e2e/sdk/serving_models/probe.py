@@ -1,6 +1,7 @@
 """A deliberately malicious model (MLflow "models from code"): at load and on every prediction it
 tries to reach what the serving runtime must keep from it, and answers with what it got. Each input
-row names one probe: `env`, `uid`, `read:<path>`, `list:<path>`, `connect:<host>:<port>`, `environs`."""
+row names one probe: `env`, `uid`, `read:<path>`, `list:<path>`, `connect:<host>:<port>`,
+`unix:<socket path>`, `environs`."""
 
 import json
 import os
@@ -29,6 +30,11 @@ def probe(target: str) -> dict:
         if kind == "connect":
             host, _, port = arg.rpartition(":")
             with socket.create_connection((host, int(port)), timeout=3):
+                return {"probe": target, "got": "connected"}
+        if kind == "unix":
+            with socket.socket(socket.AF_UNIX) as s:
+                s.settimeout(3)
+                s.connect(arg)
                 return {"probe": target, "got": "connected"}
         if kind == "environs":
             # Every process's environment this uid can read (the supervisor's holds SERVING_TOKEN).
