@@ -3,7 +3,7 @@ import type { ProjectAccess } from "@/lib/gateway/decide";
 import { GatewayError, unknownEndpoint } from "@/lib/gateway/errors";
 import { forward } from "@/lib/gateway/forward";
 import type { EndpointManager, EndpointView } from "./endpoints";
-import { servingRequests } from "./metrics";
+import { endpointStats, servingRequests } from "./metrics";
 import type { ServingPath } from "./path";
 import type { SupervisorClient } from "./supervisor";
 
@@ -16,8 +16,13 @@ export interface ServingRequestContext {
   sendError(e: GatewayError): void;
 }
 
-/** The endpoint as the API shows it, with the URL it answers at under this project's prefix. */
-const withUrl = (e: EndpointView, prefix: string) => ({ ...e, url: `${prefix}/${encodeURIComponent(e.model)}/${e.ref}/invocations` });
+/** The endpoint as the API shows it: the URL it answers at under this project's prefix, its invocations and mean latency (this hub process's). */
+async function shown(endpoints: EndpointView[], prefix: string) {
+  const stats = endpoints.length ? await endpointStats(endpoints[0].projectId) : new Map();
+  return endpoints.map((e) => ({ ...e, url: `${prefix}/${encodeURIComponent(e.model)}/${e.ref}/invocations`, requests: 0, meanLatencyMs: null, ...renamed(stats.get(`${e.model}\u0000${e.ref}`)) }));
+}
+const renamed = (s: { requests: number; meanMs: number | null } | undefined) => (s ? { requests: s.requests, meanLatencyMs: s.meanMs } : {});
+const withUrl = async (e: EndpointView, prefix: string) => (await shown([e], prefix))[0];
 
 /**
  * /mlflow/<project>/serving/**: the endpoint list, one endpoint's state, deploy (PUT) and stop
@@ -31,14 +36,14 @@ export async function handleServing(req: IncomingMessage, res: ServerResponse, p
     ctx.note("read", "serving:list");
     if (method !== "GET") throw unknownEndpoint(method);
     const { access } = await ctx.authorize("invoke");
-    ctx.sendJson({ endpoints: (await manager.list(access.project.id)).map((e) => withUrl(e, prefix)) });
+    ctx.sendJson({ endpoints: await shown(await manager.list(access.project.id), prefix) });
     return 200;
   }
   if (!path.operation) {
     if (method === "GET") {
       ctx.note("read", "serving:endpoint");
       const { access } = await ctx.authorize("invoke");
-      ctx.sendJson(withUrl(await manager.get(access.project.id, path.model, path.ref), prefix));
+      ctx.sendJson(await withUrl(await manager.get(access.project.id, path.model, path.ref), prefix));
       return 200;
     }
     if (method === "PUT" || method === "DELETE") {
@@ -46,10 +51,10 @@ export async function handleServing(req: IncomingMessage, res: ServerResponse, p
       const { access, username } = await ctx.authorize("deploy");
       if (method === "PUT") {
         const e = await manager.deploy(access.project.id, path.model, path.ref, username ?? access.credential ?? "unknown");
-        ctx.sendJson(withUrl(e, prefix), 202);
+        ctx.sendJson(await withUrl(e, prefix), 202);
         return 202;
       }
-      ctx.sendJson(withUrl(await manager.stop(access.project.id, path.model, path.ref), prefix));
+      ctx.sendJson(await withUrl(await manager.stop(access.project.id, path.model, path.ref), prefix));
       return 200;
     }
     throw unknownEndpoint(method);
