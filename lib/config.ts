@@ -118,6 +118,14 @@ export const configSchema = z.object({
       .transform((v) => v.split(",").map((p) => p.trim()).filter(Boolean))
       .refine(trustable, "must be IP addresses or CIDR ranges separated by commas (or loopback, linklocal, uniquelocal), e.g. 172.16.0.0/12"),
   ),
+  // Model serving (lib/serving/): the serving supervisor's control API and the secret it answers the hub with.
+  SERVING_URL: env(url("the serving runtime's internal address, e.g. http://serving:5002").transform((u) => u.replace(/\/+$/, "")).optional()),
+  SERVING_TOKEN: env(z.string().min(32, "must be at least 32 characters (openssl rand -hex 32)").optional()),
+  SERVING_IDLE_MINUTES: env(z.coerce.number({ error: "must be a number of minutes" }).int().min(1).max(100_000).default(30)),
+  SERVING_MAX_PER_PROJECT: env(count.default(3)),
+  SERVING_MAX_ENDPOINTS: env(count.default(20)),
+  SERVING_START_WAIT: env(z.coerce.number({ error: "must be a number of seconds" }).int().min(0).max(600).default(30)),
+  SERVING_RECONCILE_SECONDS: env(seconds.max(3600).default(15)),
   GATEWAY_IDLE_TIMEOUT: env(seconds.max(3600).default(30)),
   GATEWAY_MAX_REQUESTS: env(count.default(512)),
   GATEWAY_MAX_REQUESTS_PER_CLIENT: env(count.default(64)),
@@ -126,6 +134,7 @@ export const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
 
 export class ConfigError extends Error {
   override name = "ConfigError";

@@ -58,7 +58,7 @@ value_for() {
   case $1 in
     HUB_DOMAIN) printf %s "$domain" ;;
     ACME_EMAIL) printf %s "$acme_email" ;;
-    AUTH_SECRET | GITLAB_WEBHOOK_SECRET | METRICS_TOKEN) secret 32 ;;
+    AUTH_SECRET | GITLAB_WEBHOOK_SECRET | METRICS_TOKEN | SERVING_TOKEN) secret 32 ;;
     TOKEN_ENCRYPTION_KEY) key32 ;;
     POSTGRES_ADMIN_PASSWORD | POSTGRES_HUB_PASSWORD | POSTGRES_MLFLOW_PASSWORD | S3_SECRET_KEY) secret 24 ;;
     GITLAB_URL) if $demo; then printf 'http://%s:3001' "$domain"; else printf %s "$2"; fi ;;

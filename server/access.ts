@@ -5,6 +5,7 @@ import { accessCache, gitlabCalls } from "@/lib/gateway/metrics";
 import { logger } from "@/lib/logger";
 import { revocations } from "@/lib/revocation/shared";
 import { projectTokenSource } from "@/lib/tokens/store";
+import { servingGrantVerifier } from "@/server/serving";
 
 const KEY = Symbol.for("mlflow-hub.access-resolver");
 type Holder = { [KEY]?: AccessResolver };
@@ -24,6 +25,7 @@ export function sharedAccessResolver(): AccessResolver {
       gitlabUrl: c.GITLAB_URL,
       serviceToken: c.GITLAB_SERVICE_TOKEN,
       projectTokens: projectTokenSource(db(), (e) => logger().error({ err: e }, "a project token's last use could not be recorded")),
+      servingGrants: servingGrantVerifier(),
       mandatoryTopics: c.MANDATORY_TOPICS,
       ttlSeconds: c.PROJECT_CACHE_TIMEOUT,
       onGitLabCall: (endpoint, status) => gitlabCalls.labels(endpoint, String(status)).inc(),

@@ -10,6 +10,7 @@ import { matchRoute } from "@/lib/gateway/routes";
 import { createWorkspaceEnsurer } from "@/lib/gateway/workspaces";
 import { createDirectStore } from "@/lib/s3/direct-store";
 import { sharedAccessResolver } from "@/server/access";
+import { sharedServing } from "@/server/serving";
 import { sharedSessions } from "@/server/sessions";
 import { stacCatalog } from "@/server/stac/catalog";
 
@@ -20,6 +21,7 @@ import { stacCatalog } from "@/server/stac/catalog";
 export function hubGateway(log: Logger) {
   const c = config();
   const sessions = sharedSessions();
+  const serving = sharedServing();
 
   const audit = createAuditSink(
     (rows) => db().auditEvent.createMany({ data: rows }),
@@ -35,7 +37,12 @@ export function hubGateway(log: Logger) {
     ensureWorkspace: createWorkspaceEnsurer(c.MLFLOW_URL).ensure,
     audit,
     log,
-    onWrite: (workspace) => stacCatalog().changed(workspace),
+    onWrite: (workspace) => {
+      stacCatalog().changed(workspace);
+      // A write may have moved an alias an endpoint follows.
+      serving?.manager.changed(Number(workspace.slice("gitlab-".length)));
+    },
+    serving,
     endSession: async (sessionToken) => {
       sessions.forget(sessionToken);
       await endHubSession(sessionToken);

@@ -9,6 +9,7 @@ import { aliasesByVersion, modelVersionsFilter, sortVersions } from "@/lib/dashb
 import { projectHref } from "@/lib/dashboard/project-url";
 import { MlflowApiError } from "@/lib/mlflow-api/client";
 import type { ModelVersion } from "@/lib/mlflow-api/types";
+import { EndpointsPanel } from "@/components/serving/endpoints-panel";
 import { AliasPanel } from "./alias-panel";
 import { TagList } from "./bits";
 import { DeleteAction } from "./delete-action";
@@ -84,6 +85,14 @@ export function ModelDetail({ name }: { name: string }) {
       </section>
 
       <AliasPanel model={m} versions={versions} />
+
+      <EndpointsPanel
+        model={m.name}
+        targets={[
+          ...(m.aliases ?? []).map((a) => ({ label: `@${a.alias} (version ${a.version}, followed when it moves)`, ref: /^\d+$/.test(a.alias) ? `@${a.alias}` : a.alias })),
+          ...versions.map((v) => ({ label: `version ${v.version}`, ref: v.version })),
+        ]}
+      />
 
       <section className="card" aria-labelledby="versions-title">
         <h2 id="versions-title">

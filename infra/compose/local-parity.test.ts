@@ -26,6 +26,7 @@ const localSecrets: LocalSecrets = {
   gitlabClientSecret: "gitlab-secret",
   gitlabWebhookSecret: "w".repeat(43),
   metricsToken: "m".repeat(43),
+  servingToken: "v".repeat(43),
 };
 const ports = portsWithOffset(0);
 const db = postgresUrls(ports.postgres, localSecrets);

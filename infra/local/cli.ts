@@ -5,7 +5,7 @@ import YAML from "yaml";
 import { DEMO_FIXTURE } from "./gitlab.ts";
 import { stateDir } from "./paths.ts";
 import { isAlive, LaunchError, tailLog } from "./proc.ts";
-import { ensureMinio, ensureMlflowVenv, ensureSdkVenv, ensureSharingHubVenv } from "./tools.ts";
+import { ensureMinio, ensureMlflowVenv, ensureSdkVenv, ensureSharingHubVenv, ensureServingVenv } from "./tools.ts";
 import { runningServices, startStack, stopStackAt, type Stack } from "./stack.ts";
 
 const USAGE = `Usage: tsx infra/local/cli.ts <command> [options]
@@ -119,7 +119,7 @@ async function main() {
       return;
     }
     case "tools": {
-      const tools = { MINIO_BINARY: await ensureMinio(), MLFLOW_VENV: await ensureMlflowVenv(), SDK_VENV: await ensureSdkVenv(), SHARINGHUB_VENV: await ensureSharingHubVenv() };
+      const tools = { MINIO_BINARY: await ensureMinio(), MLFLOW_VENV: await ensureMlflowVenv(), SDK_VENV: await ensureSdkVenv(), SHARINGHUB_VENV: await ensureSharingHubVenv(), SERVING_VENV: await ensureServingVenv() };
       if (values.print) process.stdout.write(Object.entries(tools).map(([k, v]) => `${k}=${v}\n`).join(""));
       else for (const [k, v] of Object.entries(tools)) say(`${k} ${v}`);
       return;

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "./paths.ts";
-import { APPLIANCE_TEST_PORTS, FETCH_BLOCKED_PORTS, MAX_HUB_REPLICAS, PORT_OFFSETS, REPLICA_STACKS, portsWithOffset, replicaPorts } from "./ports.ts";
+import { APPLIANCE_TEST_PORTS, DEFAULT_PORTS, FETCH_BLOCKED_PORTS, MAX_HUB_REPLICAS, PORT_OFFSETS, REPLICA_STACKS, portsWithOffset, replicaPorts } from "./ports.ts";
 
 /** A stack's ports, with the extra hubs and load balancer of a replica stack. */
 function portsOf(name: keyof typeof PORT_OFFSETS, offset: number): [string, number][] {
@@ -36,7 +36,7 @@ describe("the port offsets of the repository's stacks", () => {
         owner.set(port, `${name} ${service}`);
       }
     }
-    expect(owner.size).toBe(stacks.length * 6 + REPLICA_STACKS.length * MAX_HUB_REPLICAS + APPLIANCE_TEST_PORTS.length);
+    expect(owner.size).toBe(stacks.length * Object.keys(DEFAULT_PORTS).length + REPLICA_STACKS.length * MAX_HUB_REPLICAS + APPLIANCE_TEST_PORTS.length);
   });
 
   it("give a replica stack's first hub the stack's own hub port and one port per further hub", () => {

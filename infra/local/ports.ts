@@ -6,9 +6,11 @@ export interface Ports {
   postgres: number;
   minio: number;
   minioConsole: number;
+  /** The serving supervisor's control API (infra/serving/supervisor.py). */
+  serving: number;
 }
 
-export const DEFAULT_PORTS: Ports = { hub: 3000, gitlab: 3001, mlflow: 5001, postgres: 5433, minio: 9000, minioConsole: 9001 };
+export const DEFAULT_PORTS: Ports = { hub: 3000, gitlab: 3001, mlflow: 5001, postgres: 5433, minio: 9000, minioConsole: 9001, serving: 5002 };
 
 export function portsWithOffset(offset: number): Ports {
   return Object.fromEntries(Object.entries(DEFAULT_PORTS).map(([k, v]) => [k, v + offset])) as unknown as Ports;
@@ -46,6 +48,8 @@ export const PORT_OFFSETS = {
   replicas: 4700,
   /** npm run bench:scale (bench/scale.ts): one to three hubs behind a load balancer (replicaPorts). */
   scaleBench: 4800,
+  /** e2e/integration/serving*.test.ts: model serving (malicious and crashing models, permissions). */
+  serving: 4500,
 } as const;
 
 /** The most hub processes a local stack runs behind its load balancer. */

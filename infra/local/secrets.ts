@@ -16,6 +16,8 @@ export interface LocalSecrets {
   /** GITLAB_WEBHOOK_SECRET, which tests send as GitLab's X-Gitlab-Token. */
   gitlabWebhookSecret: string;
   metricsToken: string;
+  /** SERVING_TOKEN: what the hub sends the serving supervisor. */
+  servingToken: string;
 }
 
 const fresh = (bytes: number) => randomBytes(bytes).toString("base64url");
@@ -41,6 +43,7 @@ export function loadOrCreateSecrets(dir: string): LocalSecrets {
     gitlabClientSecret: fresh(24),
     gitlabWebhookSecret: fresh(32),
     metricsToken: fresh(32),
+    servingToken: fresh(32),
   };
   const secrets = { ...made, ...kept };
   if (Object.keys(made).some((k) => !(k in kept))) {

@@ -11,6 +11,7 @@ import { FETCH_BLOCKED_PORTS, MAX_HUB_REPLICAS, portsWithOffset, replicaPorts, t
 import { postgresUrls, startPostgres, type PostgresUrls } from "./postgres.ts";
 import { isAlive, isPortFree, LaunchError, stopService, type Service } from "./proc.ts";
 import { loadOrCreateSecrets, type LocalSecrets } from "./secrets.ts";
+import { servingEnv, startServing } from "./serving.ts";
 
 export interface StackOptions {
   stateDir?: string;
@@ -74,6 +75,8 @@ export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrl
     S3_REGION: "us-east-1",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
     METRICS_TOKEN: o.secrets.metricsToken,
+    SERVING_URL: `http://127.0.0.1:${o.ports.serving}`,
+    SERVING_TOKEN: o.secrets.servingToken,
     // The demo world's read_api token of `root` (infra/gitlab-dev/README.md): lets CI job tokens work locally.
     GITLAB_SERVICE_TOKEN: process.env.GITLAB_SERVICE_TOKEN ?? DEMO_SERVICE_TOKEN,
     // The demo world's Maintainer administers the hub too (besides GitLab's admin, root), so the
@@ -82,7 +85,7 @@ export function hubEnv(o: { ports: Ports; secrets: LocalSecrets; db: PostgresUrl
     // The gateway's policy settings pass through from the launcher's environment (defaults otherwise);
     // S3_PUBLIC_URL too, e.g. MinIO's loopback URL under another name (http://localhost:<port>).
     ...Object.fromEntries(
-      (["PROJECT_CACHE_TIMEOUT", "DELETE_MIN_ACCESS_LEVEL", "MANDATORY_TOPICS", "MLFLOW_GC_SCHEDULE", "MLFLOW_GC_OLDER_THAN", "S3_PUBLIC_URL", "TRUSTED_PROXIES", "GATEWAY_IDLE_TIMEOUT", "GATEWAY_MAX_REQUESTS", "GATEWAY_MAX_REQUESTS_PER_CLIENT", "GATEWAY_LOOKUPS_PER_MINUTE", "GATEWAY_AUTH_FAILURES_PER_MINUTE"] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+      (["PROJECT_CACHE_TIMEOUT", "DELETE_MIN_ACCESS_LEVEL", "MANDATORY_TOPICS", "MLFLOW_GC_SCHEDULE", "MLFLOW_GC_OLDER_THAN", "S3_PUBLIC_URL", "TRUSTED_PROXIES", "GATEWAY_IDLE_TIMEOUT", "GATEWAY_MAX_REQUESTS", "GATEWAY_MAX_REQUESTS_PER_CLIENT", "GATEWAY_LOOKUPS_PER_MINUTE", "GATEWAY_AUTH_FAILURES_PER_MINUTE", "SERVING_IDLE_MINUTES", "SERVING_MAX_PER_PROJECT", "SERVING_MAX_ENDPOINTS", "SERVING_START_WAIT", "SERVING_RECONCILE_SECONDS"] as const).flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
     ),
   };
 }
@@ -128,7 +131,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     throw new LaunchError(`a stack is already running from ${dir} (${alive.map((s) => `${s.name} pid ${s.pid}`).join(", ")}): stop it with npm run local:stop`);
   }
   const wanted = [
-    ...Object.entries(ports).filter(([name]) => opts.hub !== "none" || name !== "hub"),
+    ...Object.entries(ports).filter(([name]) => opts.hub !== "none" || (name !== "hub" && name !== "serving")),
     ...(balanced ? [...hubPorts.slice(1).map((p, i) => [hubServiceName(i + 1), p] as const), ["load-balancer", balanced.loadBalancer] as const] : []),
   ];
   for (const [name, port] of wanted) {
@@ -136,6 +139,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     if (!(await isPortFree(port))) throw new LaunchError(`port ${port} (${name}) is already in use on 127.0.0.1: stop what uses it, or shift every port with LOCAL_PORT_OFFSET`);
   }
 
+  // Endpoints run untrusted model code under uids of their own, which may traverse this folder to
+  // reach their own directory under serving/, but list nothing; what holds data is root's alone.
+  fs.chmodSync(dir, 0o711);
+  for (const own of ["minio", "logs"]) {
+    fs.mkdirSync(path.join(dir, own), { recursive: true });
+    fs.chmodSync(path.join(dir, own), 0o700);
+  }
   const secrets = loadOrCreateSecrets(dir);
   const db = postgresUrls(ports.postgres, secrets);
   const env = hubEnv({ ports, secrets, db, publicPort: balanced?.loadBalancer });
@@ -172,6 +182,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
 
   await step("postgres", () => startPostgres({ dir: path.join(dir, "postgres"), logDir, port: ports.postgres, secrets }));
+  // Its unix socket too is for the stack's own services (root, or postgres itself), not a served model's uid.
+  fs.chmodSync(path.join(dir, "postgres"), 0o700);
   await step("minio", () => startMinio({ dir: path.join(dir, "minio"), logDir, port: ports.minio, consolePort: ports.minioConsole, bucket: BUCKET, secrets }));
   await step("mlflow", () =>
     startMlflow({ logDir, port: ports.mlflow, workers: opts.mlflowWorkers, backendStoreUri: mlflowBackendStoreUri(db.mlflow), bucket: BUCKET, s3Endpoint, s3AccessKey: secrets.s3AccessKey, s3SecretKey: secrets.s3SecretKey, s3Region: env.S3_REGION }),
@@ -207,6 +219,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       olderThan: process.env.MLFLOW_GC_OLDER_THAN ?? "30d",
     });
     await step("mlflow-gc", () => startGcWorker({ logDir, stateDir: dir, env: gcEnv }));
+    // The serving supervisor drops each model to a uid of its own, so it needs root; without root
+    // (or with LOCAL_SERVING=off) the stack runs without it and the hub answers serving routes 503.
+    if (process.env.LOCAL_SERVING !== "off" && process.getuid?.() === 0) {
+      await step("serving", () => startServing({ logDir, env: servingEnv({ port: ports.serving, token: secrets.servingToken, hubUrl: hubUrl.replace("localhost", "127.0.0.1"), dataDir: path.join(dir, "serving") }) }));
+    } else log("serving supervisor not started (needs root; LOCAL_SERVING=off skips it): model endpoints answer 503");
     for (const [i, port] of hubPorts.entries()) {
       const name = hubServiceName(i);
       await step(name, () => startHub({ name, logDir, port, mode: opts.hub as HubMode, env }));

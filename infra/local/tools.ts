@@ -82,24 +82,24 @@ export async function exclusively<T>(target: string, make: () => Promise<T>): Pr
  * A Python virtualenv with exactly a requirements file's pins, cached under a
  * name keyed by that file's content: a pin bump builds a new one.
  */
-export async function ensureVenv(name: string, requirements: string, label: string): Promise<string> {
+export async function ensureVenv(name: string, requirements: string, label: string, where: { python?: string; cache?: string } = {}): Promise<string> {
   const hash = createHash("sha256").update(fs.readFileSync(requirements)).digest("hex").slice(0, 12);
-  const dir = path.join(cacheDir(), `${name}-${hash}`);
+  const dir = path.join(where.cache ?? cacheDir(), `${name}-${hash}`);
   const ready = path.join(dir, ".complete");
   if (fs.existsSync(ready)) return dir;
   return exclusively(dir, async () => {
     // Made by the process this one waited for.
     if (fs.existsSync(ready)) return dir;
-    await createVenv(dir, requirements, label);
+    await createVenv(dir, requirements, label, where.python);
     fs.writeFileSync(ready, new Date().toISOString());
     return dir;
   });
 }
 
-async function createVenv(dir: string, requirements: string, label: string) {
+async function createVenv(dir: string, requirements: string, label: string, interpreter?: string) {
   say(`creating the ${label} virtualenv (once; about a minute)…`);
   fs.rmSync(dir, { recursive: true, force: true });
-  const python = process.env.PYTHON ?? "python3";
+  const python = interpreter ?? process.env.PYTHON ?? "python3";
   await run(python, ["-m", "venv", dir], { quiet: true });
   await run(path.join(dir, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", "-r", requirements], { quiet: true }).catch((e: Error) => {
     throw new LaunchError(`installing ${requirements} failed\n${e.message}`);
@@ -108,6 +108,17 @@ async function createVenv(dir: string, requirements: string, label: string) {
 
 /** The MLflow server's virtualenv (infra/mlflow/requirements.txt). */
 export const ensureMlflowVenv = () => ensureVenv("mlflow-venv", path.join(REPO_ROOT, "infra", "mlflow", "requirements.txt"), "MLflow server");
+
+/**
+ * The serving runtime's virtualenv (infra/serving/requirements.txt). Each endpoint runs its Python
+ * under an unprivileged uid, so it is made with Debian's python3 (a pyenv one under /root is out of
+ * such a uid's reach) in a cache every uid can traverse.
+ */
+export const ensureServingVenv = () =>
+  ensureVenv("serving-venv", path.join(REPO_ROOT, "infra", "serving", "requirements.txt"), "serving runtime", {
+    python: fs.existsSync("/usr/bin/python3") ? "/usr/bin/python3" : undefined,
+    cache: process.env.MLFLOW_HUB_SERVING_CACHE ?? "/var/cache/mlflow-hub-serving",
+  });
 
 /** The MLflow client as users run it, for the SDK suite (e2e/sdk/requirements.txt). */
 export const ensureSdkVenv = () => ensureVenv("sdk-venv", path.join(REPO_ROOT, "e2e", "sdk", "requirements.txt"), "MLflow SDK test");

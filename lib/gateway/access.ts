@@ -53,6 +53,8 @@ export interface AccessResolverOptions {
   serviceToken?: string;
   /** Where hub project tokens are looked up; without it they are refused. */
   projectTokens?: ProjectTokenSource;
+  /** Checks the hub's serving grants (lib/serving/grant.ts); without it they are refused. */
+  servingGrants?: { verify(token: string): { projectId: number; expiresAt: Date } | undefined };
   mandatoryTopics: readonly string[];
   ttlSeconds: number;
   timeoutMs?: number;
@@ -225,6 +227,22 @@ export function createAccessResolver(o: AccessResolverOptions) {
     return { kind: "granted", access, username: grant.ownerUsername, expiresAt: grant.expiresAt };
   }
 
+  /**
+   * The serving runtime downloading a model it was asked to run: read-only, in the one project the
+   * hub signed the grant for, until it expires. The project is read with the service token.
+   */
+  async function forServingGrant(token: string, ref: ProjectRef): Promise<AccessResult> {
+    const grant = o.servingGrants?.verify(token);
+    if (!grant || !o.serviceToken) return denied(unauthenticated("The serving grant is unknown or expired."));
+    const project = await gitlab<GitLabProject>("projects/:id", `/projects/${refPath(ref)}`, { authorization: `Bearer ${o.serviceToken}` });
+    if (project.status === 401 || project.status === 403) throw unavailable("The hub's GitLab service token");
+    if (project.status !== 200 || !project.body || project.body.id !== grant.projectId || !hasTopics(project.body)) return denied(notFoundProject());
+    const access = granted(project.body, ACCESS_LEVEL.reporter, "project", false);
+    access.credential = "serving grant";
+    access.readOnly = "A serving grant only downloads models.";
+    return { kind: "granted", access, username: "(serving runtime)", expiresAt: grant.expiresAt };
+  }
+
   async function forAnonymous(ref: ProjectRef): Promise<AccessResult> {
     const res = await gitlab<GitLabProject>("projects/:id", `/projects/${refPath(ref)}`, {});
     // For a caller without credentials, "no such project" and "sign in first" must look the same.
@@ -262,6 +280,8 @@ export function createAccessResolver(o: AccessResolverOptions) {
         return forJob(credential.token, ref);
       case "project-token":
         return forProjectToken(credential.token, ref);
+      case "serving-grant":
+        return forServingGrant(credential.token, ref);
       case "hub-session":
         return forToken(credential.token, ref, false);
       case "token":

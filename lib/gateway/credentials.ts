@@ -1,3 +1,4 @@
+import { SERVING_GRANT_PREFIX } from "../serving/grant";
 import { PROJECT_TOKEN_PREFIX } from "../tokens/format";
 import { unauthenticated } from "./errors";
 
@@ -9,6 +10,8 @@ export type Credential =
   | { kind: "job"; token: string }
   /** A hub project token (prefix mlfhub_): one project, read or write, capped by its owner's role. */
   | { kind: "project-token"; token: string }
+  /** The hub's own minutes-long grant (prefix mlfsrv_) with which the serving runtime downloads one project's model. */
+  | { kind: "serving-grant"; token: string }
   /** The hub's Auth.js session cookie (browser, stock MLflow UI). */
   | { kind: "session"; sessionToken: string };
 
@@ -21,6 +24,7 @@ function classify(token: string): Credential {
   if (!TOKEN.test(token)) throw unauthenticated("The token is malformed.");
   if (token.startsWith("glcbt-")) return { kind: "job", token };
   if (token.startsWith(PROJECT_TOKEN_PREFIX)) return { kind: "project-token", token };
+  if (token.startsWith(SERVING_GRANT_PREFIX)) return { kind: "serving-grant", token };
   return { kind: "token", token };
 }
 

@@ -26,7 +26,7 @@ const ALLOW: Decision = { allow: true };
  * Role × action → allow or deny. Pure: everything it needs is in its arguments,
  * so the gateway, the dashboard and the tests share it.
  */
-export function decide(action: RouteAction, access: ProjectAccess | undefined, deleteFloor: DeleteFloor): Decision {
+export function decide(action: RouteAction | "invoke" | "deploy", access: ProjectAccess | undefined, deleteFloor: DeleteFloor): Decision {
   if (action === "public") return ALLOW;
   if (action === "refused") {
     return { allow: false, error: new GatewayError("PERMISSION_DENIED", "This MLflow feature is server-wide and not available through a project's tracking URI.") };
@@ -35,7 +35,7 @@ export function decide(action: RouteAction, access: ProjectAccess | undefined, d
   const permission = permissionTable(deleteFloor).find((p) => p.action === (action as ProjectAction))!;
   if (access.accessLevel >= permission.minAccessLevel) {
     // The role would allow it: only the token's own limit can still refuse.
-    return permission.action !== "read" && access.readOnly ? { allow: false, error: new GatewayError("PERMISSION_DENIED", access.readOnly) } : ALLOW;
+    return permission.action !== "read" && permission.action !== "invoke" && access.readOnly ? { allow: false, error: new GatewayError("PERMISSION_DENIED", access.readOnly) } : ALLOW;
   }
   if (permission.byVisibility && (access.project.visibility === "public" || (access.project.visibility === "internal" && !access.anonymous))) return ALLOW;
   if (access.anonymous) return { allow: false, error: unauthenticated(`Sign in to ${action} in this project: send a GitLab token (MLFLOW_TRACKING_TOKEN).`) };

@@ -23,6 +23,12 @@ export interface ForwardTarget {
   workspace?: string;
   /** A body the gateway read (and may have rewritten); otherwise the caller's body streams through. */
   body?: Buffer;
+  /** Headers the gateway adds (the serving runtime's credential), after the caller's are filtered. */
+  headers?: Record<string, string>;
+  /** Another agent than MLflow's (the serving runtime's, which keeps connections alive). */
+  agent?: http.Agent;
+  /** What the caller is told is unavailable when the upstream cannot be reached; MLflow by default. */
+  upstream?: string;
 }
 
 function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
@@ -40,6 +46,7 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, target: ForwardTa
   out.host = target.base.host;
   if (target.workspace) out["x-mlflow-workspace"] = target.workspace;
   if (target.body) out["content-length"] = String(target.body.length);
+  if (target.headers) Object.assign(out, target.headers);
   return out;
 }
 
@@ -133,7 +140,7 @@ export function forward(
       method: req.method,
       path: target.path,
       headers: upstreamHeaders(req.headers, target),
-      agent: mlflowAgent,
+      agent: target.agent ?? mlflowAgent,
     });
     let status = 503;
     let answered = false;
@@ -164,7 +171,7 @@ export function forward(
     });
     upstream.on("error", () => {
       if (res.headersSent) return void res.destroy();
-      onError(unavailable("MLflow"));
+      onError(unavailable(target.upstream ?? "MLflow"));
     });
 
     if (target.body) upstream.end(target.body);

@@ -12,7 +12,11 @@ import { cutOffIdleSender, type Limits } from "./limits";
 import { normaliseBody, parseJsonObject, reserialise } from "./normalise";
 import { gatewayRequests } from "./metrics";
 import { ACCESS_LEVEL, roleName, type DeleteFloor } from "./permissions";
-import { parseGatewayPath, workspaceOf } from "./project-path";
+import { GATEWAY_ROOT, parseGatewayPath, workspaceOf, type ProjectRef } from "./project-path";
+import type { EndpointManager } from "../serving/endpoints";
+import { handleServing } from "../serving/gateway";
+import { parseServingPath } from "../serving/path";
+import type { SupervisorClient } from "../serving/supervisor";
 import type { RouteAction, RouteMatch } from "./routes";
 import { PART_LIST_MAX_BYTES, serverInfoThroughHub, type DirectStore } from "./transfers";
 
@@ -47,6 +51,8 @@ export interface GatewayOptions {
   idleTimeoutMs: number;
   /** The hub's own origin (AUTH_URL's): cookie-authenticated writes must come from it (csrf.ts). */
   hubOrigin?: string;
+  /** Model serving (lib/serving/): /mlflow/<project>/serving/**; without it those paths are unknown. */
+  serving?: { manager: EndpointManager; supervisor: SupervisorClient };
   /** Told after MLflow accepted a write or delete in a workspace: the STAC catalog's cache of it is then stale. */
   onWrite?: (workspace: string) => void;
 }
@@ -163,6 +169,37 @@ export function createGateway(o: GatewayOptions) {
     }
   }
 
+  /** Who is calling, their access to the project, and whether it allows the action; throws the refusal. */
+  async function authorize(req: IncomingMessage, out: Outcome, project: ProjectRef, action: RouteAction | "invoke" | "deploy") {
+    const method = (req.method ?? "GET").toUpperCase();
+    const presented = readCredential(req.headers.authorization, req.headers.cookie);
+    // Before the session is looked up: a forged request costs the hub nothing.
+    if (presented.kind === "session") refuseCrossSite(method, req.headers, o.hubOrigin);
+    const credential = await identify(presented, out);
+    const cached = o.access.cached(credential, project);
+    if (!cached) chargeLookup(out);
+    const result: AccessResult = await o.access.resolve(credential, project);
+    // A caller without credentials has failed no authentication: "sign in" is not a wrong token.
+    if (!cached && credential.kind !== "anonymous" && result.kind === "denied" && result.error.status === 401) o.limits.failedAuthentication(out.client);
+    if (result.kind === "denied") throw result.error;
+    out.access = result.access;
+    out.username ??= result.username;
+    const decision = decide(action, result.access, o.deleteFloor);
+    if (!decision.allow) throw decision.error;
+    return result;
+  }
+
+  /** /mlflow/<project>/serving/**, when the path is not a tracking URI's MLflow route. */
+  function servingPath(pathname: string) {
+    if (!o.serving || !pathname.includes("/serving")) return undefined;
+    const tracking = parseGatewayPath(pathname, isRoute);
+    if (tracking && (tracking.rest === "" || isRoute(tracking.rest))) return undefined;
+    const path = parseServingPath(pathname);
+    if (!path) return undefined;
+    const at = pathname.indexOf("/serving", GATEWAY_ROOT.length - 1);
+    return { path, prefix: pathname.slice(0, at + "/serving".length) };
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse, out: Outcome): Promise<{ status: number; outcome: "allowed" | "denied" | "error" }> {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
@@ -170,6 +207,23 @@ export function createGateway(o: GatewayOptions) {
     const search = q < 0 ? "" : url.slice(q);
     const method = (req.method ?? "GET").toUpperCase();
 
+    const serving = servingPath(pathname);
+    if (serving && o.serving) {
+      const { manager, supervisor } = o.serving;
+      const status = await handleServing(req, res, serving.path, serving.prefix, search, {
+        authorize: async (action) => {
+          const r = await authorize(req, out, serving.path.project, action);
+          return { access: r.access, username: out.username };
+        },
+        note: (action, route) => {
+          out.action = action;
+          out.route = route;
+        },
+        sendJson: (json, status) => sendJson(res, json, status),
+        sendError: (e) => sendError(res, e),
+      }, manager, supervisor);
+      return { status, outcome: status >= 500 ? "error" : "allowed" };
+    }
     const parsed = parseGatewayPath(pathname, isRoute);
     if (!parsed) throw new GatewayError("ENDPOINT_NOT_FOUND", "Not a tracking URI: use /mlflow/<group>/<project>/tracking/ or /mlflow/<project id>/tracking/.");
     // The UI's relative links need the trailing slash.
@@ -205,20 +259,7 @@ export function createGateway(o: GatewayOptions) {
       throw (d as { error: GatewayError }).error;
     }
 
-    const presented = readCredential(req.headers.authorization, req.headers.cookie);
-    // Before the session is looked up: a forged request costs the hub nothing.
-    if (presented.kind === "session") refuseCrossSite(method, req.headers, o.hubOrigin);
-    const credential = await identify(presented, out);
-    const cached = o.access.cached(credential, parsed.project);
-    if (!cached) chargeLookup(out);
-    const result: AccessResult = await o.access.resolve(credential, parsed.project);
-    // A caller without credentials has failed no authentication: "sign in" is not a wrong token.
-    if (!cached && credential.kind !== "anonymous" && result.kind === "denied" && result.error.status === 401) o.limits.failedAuthentication(out.client);
-    if (result.kind === "denied") throw result.error;
-    out.access = result.access;
-    out.username ??= result.username;
-    const decision = decide(entry.action, result.access, o.deleteFloor);
-    if (!decision.allow) throw decision.error;
+    const result = await authorize(req, out, parsed.project, entry.action);
 
     const workspace = workspaceOf(result.access.project.id);
     // The stock UI takes its workspace from the query of its hash route, which never reaches a

@@ -12,7 +12,7 @@ export function roleName(level: number): string {
   return known === undefined ? "no role" : ROLE_NAMES[known];
 }
 
-export type ProjectAction = "read" | "write" | "delete";
+export type ProjectAction = "read" | "write" | "delete" | "invoke" | "deploy";
 
 export interface Permission {
   action: ProjectAction;
@@ -55,6 +55,20 @@ function buildTable(deleteFloor: DeleteFloor): Permission[] {
       action: "write",
       title: "Create and update",
       description: "Create experiments and runs; log parameters, metrics, tags, artifacts, datasets and traces; register models and versions; set or remove tags and aliases; set stages and descriptions.",
+      minAccessLevel: ACCESS_LEVEL.developer,
+      byVisibility: false,
+    },
+    {
+      action: "invoke",
+      title: "Invoke model endpoints",
+      description: "Call the project's model endpoints (/mlflow/<project>/serving/<model>/<version or alias>/invocations) and see their state.",
+      minAccessLevel: ACCESS_LEVEL.guest,
+      byVisibility: true,
+    },
+    {
+      action: "deploy",
+      title: "Deploy model endpoints",
+      description: "Deploy a registered model version or alias as an endpoint, roll it to another version, and stop it.",
       minAccessLevel: ACCESS_LEVEL.developer,
       byVisibility: false,
     },

@@ -34,8 +34,8 @@ function memoryStore() {
 
 function caller(userId: string, username: string, gitlabId: number, accessLevel: number, projectId = 101): TokenCaller {
   const access: ProjectAccess = { project: { id: projectId, path: "ml-team/flood-detection", visibility: "private", topics: [] }, accessLevel, source: "group", anonymous: false };
-  const can = (a: "read" | "write" | "delete") => decide(a, access, "developer").allow;
-  return { userId, project: { id: projectId, path: "ml-team/flood-detection", accessLevel, can: { read: can("read"), write: can("write"), delete: can("delete") } }, gitlabUser: async () => ({ id: gitlabId, username }) };
+  const can = (a: "read" | "write" | "delete" | "invoke" | "deploy") => decide(a, access, "developer").allow;
+  return { userId, project: { id: projectId, path: "ml-team/flood-detection", accessLevel, can: { read: can("read"), write: can("write"), delete: can("delete"), invoke: can("invoke"), deploy: can("deploy") } }, gitlabUser: async () => ({ id: gitlabId, username }) };
 }
 
 const bob = caller("u-bob", "bob", 3, ACCESS_LEVEL.developer);

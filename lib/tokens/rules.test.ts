@@ -6,8 +6,8 @@ import { creatableAccess, defaultTokenDays, expiryAfter, managesAllTokens, mayRe
 /** A signed-in viewer as the dashboard sees them: decide()'s verdicts on their session's access. */
 function viewer(accessLevel: number, visibility: Visibility = "private", deleteFloor: "developer" | "maintainer" = "developer"): TokenViewer {
   const access: ProjectAccess = { project: { id: 101, path: "ml-team/flood-detection", visibility, topics: [] }, accessLevel, source: accessLevel ? "group" : "visibility", anonymous: false };
-  const can = (a: "read" | "write" | "delete") => decide(a, access, deleteFloor).allow;
-  return { accessLevel, can: { read: can("read"), write: can("write"), delete: can("delete") } };
+  const can = (a: "read" | "write" | "delete" | "invoke" | "deploy") => decide(a, access, deleteFloor).allow;
+  return { accessLevel, can: { read: can("read"), write: can("write"), delete: can("delete"), invoke: can("invoke"), deploy: can("deploy") } };
 }
 
 describe("who may create which project token", () => {

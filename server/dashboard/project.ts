@@ -4,7 +4,7 @@ import { config } from "@/lib/config";
 import type { ProjectView } from "@/lib/dashboard/project-view";
 import { decide, type ProjectAccess } from "@/lib/gateway/decide";
 import { GatewayError } from "@/lib/gateway/errors";
-import { roleName } from "@/lib/gateway/permissions";
+import { roleName, type ProjectAction } from "@/lib/gateway/permissions";
 import { workspaceOf } from "@/lib/gateway/project-path";
 import { sharedAccessResolver } from "@/server/access";
 import type { Viewer } from "./viewer";
@@ -16,7 +16,7 @@ export type ProjectLookup = { kind: "found"; project: ProjectView } | { kind: "n
 export function projectView(access: ProjectAccess, deleteFloor = config().DELETE_MIN_ACCESS_LEVEL): ProjectView {
   const c = config();
   const { project } = access;
-  const can = (action: "read" | "write" | "delete") => decide(action, access, deleteFloor).allow;
+  const can = (action: ProjectAction) => decide(action, access, deleteFloor).allow;
   return {
     id: project.id,
     path: project.path,
@@ -26,7 +26,7 @@ export function projectView(access: ProjectAccess, deleteFloor = config().DELETE
     accessLevel: access.accessLevel,
     role: access.accessLevel > 0 ? roleName(access.accessLevel) : "no role",
     source: access.source,
-    can: { read: can("read"), write: can("write"), delete: can("delete") },
+    can: { read: can("read"), write: can("write"), delete: can("delete"), invoke: can("invoke"), deploy: can("deploy") },
     workspace: workspaceOf(project.id),
     trackingUri: `${c.AUTH_URL.replace(/\/$/, "")}/mlflow/${project.path}/tracking/`,
     mlflowUiHref: `/mlflow/${project.path}/tracking/`,

@@ -8,14 +8,15 @@ import type { IncomingHttpHeaders } from "node:http";
  * json adds spaces and more keys), MLflow's uvicorn `server` header is absent
  * (the gateway forwards it on every answer MLflow gives), and the message is one
  * the gateway writes (lib/gateway: errors.ts, decide.ts, checks.ts, access.ts,
- * credentials.ts, handler.ts, project-path.ts, csrf.ts, overwrite.ts).
+ * credentials.ts, handler.ts, project-path.ts, csrf.ts, overwrite.ts; lib/serving).
  */
 const GATEWAY_MESSAGES: readonly RegExp[] = [
   /^Project not found, or you have no access to it\. Check the tracking URI and your token\.$/,
   /^No MLflow endpoint [A-Z]+ at this path through the hub\.$/,
   /^Not a tracking URI: use \/mlflow\/<group>\/<project>\/tracking\/ or \/mlflow\/<project id>\/tracking\/\.$/,
   /^Sign in: send a GitLab token \(MLFLOW_TRACKING_TOKEN\)\.$/,
-  /^Sign in to (read|write|delete) in this project: send a GitLab token \(MLFLOW_TRACKING_TOKEN\)\.$/,
+  /^Sign in to (read|write|delete|invoke|deploy) in this project: send a GitLab token \(MLFLOW_TRACKING_TOKEN\)\.$/,
+  /^This GitLab token can only read here: it has the read_api scope but not api/,
   /^GitLab did not accept the token: it is unknown, expired or revoked\.$/,
   /^The token's scopes do not let it read projects: use a token with the read_api \(or api\) scope\.$/,
   /^CI job tokens are not enabled on this hub/,
@@ -60,6 +61,11 @@ const GATEWAY_MESSAGES: readonly RegExp[] = [
   /^MLflow failed to handle this request; the hub logged the error for its administrators\.$/,
   /^MLflow does not implement this request on this hub's server\.$/,
   /^This request (came from another site|came from another origin|says nothing of where it comes from).* A request signed in with the hub's session cookie may change nothing unless it comes from the hub's own pages/,
+  // lib/serving: endpoints.ts.
+  /^No endpoint for model '.*' (version \d+|alias @[\w-]+) in this project: deploy it first\.$/,
+  /^Model '.*' has no (version \d+|alias @[\w-]+) in this project\.$/,
+  /^The endpoint (for model '.*' .+ is stopped: deploy it again|failed to start: .*|is starting: try again shortly)\.?/,
+  /^(This project already has \d+ endpoints deployed|The hub already runs \d+ endpoints)/,
   /^Overwriting an artifact needs the delete permission \([A-Za-z]+ or higher in this project\)/,
 ];
 

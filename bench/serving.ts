@@ -1,0 +1,97 @@
+// Model serving's cost, in one run on a running stack (its env sourced: set -a; . .local/<state>/env):
+// a small scikit-learn model's invocation latency (p50/p99, sequential) through the hub, through the
+// serving supervisor, and at MLflow's scoring server itself (its unix socket); and a cold start, from
+// a stopped endpoint to its first answer. Prints numbers; nothing here passes or fails.
+//
+//   npx tsx bench/serving.ts            (BENCH_SERVING_REQUESTS=n, default 2000)
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { cacheDir } from "../infra/local/paths.ts";
+
+const HUB = process.env.AUTH_URL!;
+const SERVING = process.env.SERVING_URL!;
+const STATE = process.env.LOCAL_STATE_DIR!;
+if (!HUB || !SERVING || !STATE) throw new Error("source a stack's env file first (set -a; . .local/<state>/env; set +a)");
+const TOKEN = "glpat-bob-demo";
+const PROJECT = "ml-team/flood-detection";
+const N = Number(process.env.BENCH_SERVING_REQUESTS ?? 2000);
+const BODY = JSON.stringify({ dataframe_split: { columns: ["a", "b", "c"], data: [[0.1, 0.2, 0.3]] } });
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+function post(target: { socketPath?: string; host?: string; port?: number }, urlPath: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ ...target, agent: target.socketPath ? undefined : agent, method: "POST", path: urlPath, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(BODY), ...headers } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end(BODY);
+  });
+}
+
+async function measure(name: string, once: () => Promise<number>) {
+  for (let i = 0; i < 100; i++) await once();
+  const ms: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const t0 = process.hrtime.bigint();
+    const status = await once();
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (status !== 200) throw new Error(`${name}: status ${status}`);
+  }
+  ms.sort((a, b) => a - b);
+  const q = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))];
+  return { name, p50: q(0.5), p99: q(0.99) };
+}
+
+const api = (method: string, p: string) => fetch(`${HUB}/mlflow/${PROJECT}/serving/${p}`, { method, headers: { authorization: `Bearer ${TOKEN}` } }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
+
+async function waitReady(model: string) {
+  for (;;) {
+    const { json } = await api("GET", `${model}/1`);
+    if (json.state === "ready") return json;
+    if (json.state === "failed") throw new Error(json.error);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function main() {
+  const sdk = fs.readdirSync(cacheDir()).find((d) => d.startsWith("sdk-venv-"));
+  const model = `bench-serving-${Date.now()}`;
+  execFileSync(path.join(cacheDir(), sdk!, "bin", "python"), ["-c", `
+import mlflow, numpy as np, pandas as pd
+from sklearn.linear_model import LinearRegression
+mlflow.set_tracking_uri("${HUB}/mlflow/${PROJECT}/tracking/")
+mlflow.set_experiment("${model}")
+x = pd.DataFrame(np.random.rand(50, 3), columns=["a", "b", "c"])
+with mlflow.start_run():
+    mlflow.sklearn.log_model(LinearRegression().fit(x, x["a"]), name="model", registered_model_name="${model}")
+`], { env: { ...process.env, MLFLOW_TRACKING_TOKEN: TOKEN }, stdio: "ignore" });
+  await api("PUT", `${model}/1`);
+  const endpoint = await waitReady(model);
+  const instance = `${endpoint.id.replace(/-/g, "")}-v1`;
+  const socketPath = path.join(STATE, "serving", "instances", instance, "scoring.sock");
+  const sup = new URL(SERVING);
+  const hub = new URL(HUB);
+  const servingToken = fs.readFileSync(path.join(STATE, "env"), "utf8").match(/^SERVING_TOKEN='(.*)'$/m)![1];
+  const rows = [
+    await measure("scoring server (its unix socket)", () => post({ socketPath }, "/invocations", {})),
+    await measure("serving supervisor", () => post({ host: sup.hostname, port: Number(sup.port) }, `/instances/${instance}/invocations`, { authorization: `Bearer ${servingToken}` })),
+    await measure("hub gateway", () => post({ host: hub.hostname, port: Number(hub.port) }, `/mlflow/${PROJECT}/serving/${model}/1/invocations`, { authorization: `Bearer ${TOKEN}` })),
+  ];
+  console.log(`invocation latency, ${N} sequential requests each (ms):`);
+  for (const r of rows) console.log(`  ${r.name.padEnd(34)} p50 ${r.p50.toFixed(2)}  p99 ${r.p99.toFixed(2)}`);
+  console.log(`  added by the hub + supervisor at p50: ${(rows[2].p50 - rows[0].p50).toFixed(2)} ms; by the hub alone: ${(rows[2].p50 - rows[1].p50).toFixed(2)} ms`);
+
+  await api("DELETE", `${model}/1`);
+  const t0 = Date.now();
+  await api("PUT", `${model}/1`);
+  let status = 0;
+  while (status !== 200) status = await post({ host: hub.hostname, port: Number(hub.port) }, `/mlflow/${PROJECT}/serving/${model}/1/invocations`, { authorization: `Bearer ${TOKEN}` });
+  console.log(`cold start, stopped → deploy → first answer: ${((Date.now() - t0) / 1000).toFixed(1)} s (download through the gateway, scoring server start, model load)`);
+  await api("DELETE", `${model}/1`);
+  agent.destroy();
+}
+
+void main();

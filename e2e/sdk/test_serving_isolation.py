@@ -1,0 +1,148 @@
+"""A served model's code is untrusted (a pickle, or models-from-code, runs arbitrary Python). These
+tests deploy a deliberately malicious model (serving_models/probe.py) beside an ordinary one and show
+it gets nothing: no credential in its environment, no other process in sight, none of the stack's
+files (the hub's and MLflow's database, MinIO's objects, the other endpoint's model, the secrets),
+no connection to Postgres, MinIO, MLflow, the hub, GitLab, the serving runtime or the internet; and a
+model that crashes at load shows `failed` with its log while the others keep answering."""
+
+import json
+import os
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+import requests
+from sklearn.linear_model import LinearRegression
+
+HUB = os.environ.get("AUTH_URL", "")
+PROJECT = "ml-team/flood-detection"
+BOB = "glpat-bob-demo"
+HERE = Path(__file__).parent
+STATE = Path(os.environ.get("LOCAL_STATE_DIR", "/nonexistent"))
+# Read now: conftest's fixtures clear MLFLOW_* from the environment for every test.
+STACK = dict(os.environ)
+
+
+def call(method: str, path: str, **kw) -> requests.Response:
+    return requests.request(method, f"{HUB}/mlflow/{PROJECT}/serving/{path}", headers={"authorization": f"Bearer {BOB}"}, timeout=120, **kw)
+
+
+def wait_for(name: str, ref: str, states: set[str], timeout: float = 240) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        view = call("GET", f"{name}/{ref}").json()
+        if view["state"] in states:
+            return view
+        time.sleep(1)
+    pytest.fail(f"{name}/{ref} did not reach {states}: {view}")
+
+
+def port_of(url: str) -> int:
+    return urlparse(url).port
+
+
+@pytest.fixture(scope="module")
+def deployed():
+    """An ordinary sklearn endpoint (the victim), the probe, and the crashing model, all in one project."""
+    if not HUB:
+        pytest.fail("AUTH_URL is not set: run this suite through scripts/test, which starts the stack")
+    os.environ["MLFLOW_TRACKING_TOKEN"] = BOB
+    mlflow.set_tracking_uri(f"{HUB}/mlflow/{PROJECT}/tracking/")
+    suffix = os.urandom(4).hex()
+    names = {k: f"{k}-{suffix}" for k in ("victim", "probe", "crash")}
+    mlflow.set_experiment(f"serving-isolation-{suffix}")
+    with mlflow.start_run():
+        x = pd.DataFrame(np.arange(12.0).reshape(4, 3), columns=["a", "b", "c"])
+        mlflow.sklearn.log_model(LinearRegression().fit(x, [1.0, 2.0, 3.0, 4.0]), name="model", registered_model_name=names["victim"])
+        mlflow.pyfunc.log_model(name="probe", python_model=str(HERE / "serving_models" / "probe.py"), registered_model_name=names["probe"])
+        mlflow.pyfunc.log_model(name="crash", python_model=str(HERE / "serving_models" / "crash.py"), registered_model_name=names["crash"])
+    for name in names.values():
+        assert call("PUT", f"{name}/1").status_code == 202
+    views = {k: wait_for(n, "1", {"ready", "failed"}) for k, n in names.items()}
+    yield names, views
+    for name in names.values():
+        call("DELETE", f"{name}/1")
+    mlflow.set_tracking_uri(None)
+    del os.environ["MLFLOW_TRACKING_TOKEN"]
+
+
+def probe(names: dict, *targets: str) -> dict[str, dict]:
+    r = call("POST", f"{names['probe']}/1/invocations", json={"dataframe_records": [{"target": t} for t in targets]})
+    assert r.status_code == 200, r.text
+    return {p["probe"]: p for p in map(json.loads, r.json()["predictions"])}
+
+
+def test_the_malicious_model_finds_no_credential_in_its_environment(deployed):
+    names, views = deployed
+    assert views["probe"]["state"] == "ready", views["probe"]
+    env = probe(names, "env")["env"]["got"]
+    leaked = [k for k in env if any(s in k for s in ("TOKEN", "SECRET", "PASSWORD", "AWS_", "DATABASE", "S3_", "GITLAB", "AUTH"))]
+    assert leaked == [], env
+    assert set(env) <= {"PATH", "HOME", "TMPDIR", "LANG", "PYTHONDONTWRITEBYTECODE", "MLFLOW_DISABLE_TELEMETRY", "DO_NOT_TRACK", "__pyfunc_model_path__", "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT", "LC_CTYPE", "_MLFLOW_IS_IN_SERVING_ENVIRONMENT"}, env
+
+
+def test_the_malicious_model_runs_unprivileged_and_sees_no_other_process(deployed):
+    names, _ = deployed
+    got = probe(names, "uid", "environs")
+    assert got["uid"]["got"] is None and got["uid"]["uid"] >= 61000, got["uid"]
+    # Its own pid namespace: no other process's environment (the runtime's holds SERVING_TOKEN).
+    assert got["environs"]["got"] is None, got["environs"]
+
+
+def test_the_malicious_model_reads_none_of_the_stacks_files_nor_the_other_endpoints_model(deployed):
+    names, views = deployed
+    victim_dir = STATE / "serving" / "instances" / f"{views['victim']['id'].replace('-', '')}-v1"
+    targets = [
+        f"read:{victim_dir / 'model' / 'MLmodel'}",
+        f"list:{victim_dir}",
+        f"list:{STATE / 'serving' / 'instances'}",
+        f"list:{STATE / 'serving' / 'logs'}",
+        f"list:{STATE / 'minio'}",
+        f"list:{STATE / 'postgres'}",
+        f"list:{STATE / 'logs'}",
+        f"read:{STATE / 'secrets.json'}",
+        f"read:{STATE / 'env'}",
+        f"list:{STATE}",
+    ]
+    assert STATE.is_dir(), "LOCAL_STATE_DIR must name the stack's state folder"
+    for target, outcome in probe(names, *targets).items():
+        assert outcome["got"] is None, f"{target}: {outcome}"
+        assert "Permission" in outcome["error"] or "No such file" in outcome["error"], f"{target}: {outcome}"
+
+
+def test_the_malicious_model_connects_to_nothing(deployed):
+    names, _ = deployed
+    ports = {
+        "postgres": port_of(STACK["DATABASE_URL"].replace("postgresql://", "http://")),
+        "minio": port_of(STACK["S3_ENDPOINT"]),
+        "mlflow": port_of(STACK["MLFLOW_URL"]),
+        "hub": port_of(STACK["AUTH_URL"]),
+        "gitlab": port_of(STACK["GITLAB_URL"]),
+        "serving runtime": port_of(STACK["SERVING_URL"]),
+    }
+    for name, port in ports.items():
+        # The test itself reaches each of them: the refusal below is the endpoint's, not a dead port.
+        import socket
+
+        socket.create_connection(("127.0.0.1", port), timeout=3).close()
+    pg_socket = STATE / "postgres" / "run" / f".s.PGSQL.{ports['postgres']}"
+    assert pg_socket.exists(), pg_socket
+    targets = [f"connect:127.0.0.1:{p}" for p in ports.values()] + ["connect:1.1.1.1:443", "connect:pypi.org:443", f"unix:{pg_socket}"]
+    for target, outcome in probe(names, *targets).items():
+        assert outcome["got"] is None, f"{target}: {outcome}"
+
+
+def test_a_model_that_crashes_at_load_shows_failed_with_its_log_and_takes_nothing_else_down(deployed):
+    names, views = deployed
+    crash = views["crash"]
+    assert crash["state"] == "failed", crash
+    assert any("deliberate crash" in line for line in crash["log"]), crash["log"]
+    r = call("POST", f"{names['crash']}/1/invocations", json={"inputs": [[1]]})
+    assert r.status_code == 503 and r.json()["error_code"] == "TEMPORARILY_UNAVAILABLE"
+    victim = call("POST", f"{names['victim']}/1/invocations", json={"dataframe_split": {"columns": ["a", "b", "c"], "data": [[0.0, 1.0, 2.0]]}})
+    assert victim.status_code == 200, victim.text
+    assert call("GET", f"{names['victim']}/1").json()["state"] == "ready"
