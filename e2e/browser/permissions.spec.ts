@@ -70,7 +70,7 @@ test("dave is a Reporter on segmentation through his direct project membership, 
   await expect(page.getByTestId("your-role")).toHaveText("Reporter");
   await expect(page.getByTestId("role-source")).toHaveAttribute("data-source", "project");
   await expect(page.getByTestId("role-source")).toContainText("membership of this project");
-  await expect(page.getByTestId("you-may")).toHaveText("read");
+  await expect(page.getByTestId("you-may")).toHaveText("read, invoke model endpoints");
   await expect(matrix(page).locator("tr[aria-current='true']")).toHaveAttribute("data-role", "Reporter");
   const members = page.getByTestId("members");
   await expect(members.locator("[data-role='Reporter'] [data-username='dave']")).toBeVisible();
