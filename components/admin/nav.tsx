@@ -10,6 +10,7 @@ export const ADMIN_TABS = [
   { href: "/admin/audit", label: "Audit log" },
   { href: "/admin/gateway", label: "Gateway" },
   { href: "/admin/gc", label: "Garbage collection" },
+  { href: "/admin/serving", label: "Serving" },
 ] as const;
 
 /** The admin pages' tabs; the current one marked for assistive technology too. */

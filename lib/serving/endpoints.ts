@@ -50,6 +50,8 @@ export interface EndpointView {
   /** Set while an alias endpoint rolls over to another version. */
   rollingTo: string | null;
   limits: string | null;
+  /** The supervisor's instance shown (the one serving, else the one starting or failed): the admin page reads its usage live. */
+  instance: string | null;
   memoryBytes: number | null;
   cpuSeconds: number | null;
 }
@@ -250,6 +252,7 @@ export function endpointManager(o: EndpointManagerOptions) {
       deployedAt: r.deployedAt.toISOString(),
       rollingTo: l.rollingTo,
       limits: l.instance?.limits ?? null,
+      instance: l.instance?.id ?? null,
       memoryBytes: l.state === "ready" ? (l.instance?.memory_bytes ?? null) : null,
       cpuSeconds: l.state === "ready" ? (l.instance?.cpu_seconds ?? null) : null,
     };
