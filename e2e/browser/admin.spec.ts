@@ -5,7 +5,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { mlflowRest, signInAs, uploadArtifact } from "./a1-helpers";
 import { hubQuery, stackEnv } from "./stack";
 
-const ADMIN_URLS = ["/admin", "/admin/config", "/admin/projects", "/admin/audit", "/admin/gateway", "/admin/gc", "/admin/audit/export"];
+const ADMIN_URLS = ["/admin", "/admin/config", "/admin/projects", "/admin/audit", "/admin/gateway", "/admin/gc", "/admin/serving", "/admin/audit/export"];
 const PROJECT = "ml-team/flood-detection";
 const SHOTS = "e2e/artifacts/screenshots";
 
@@ -225,7 +225,7 @@ test("a user HUB_ADMINS lists is an admin too, without being a GitLab admin", as
   const res = await page.goto("/admin/gateway");
   expect(res?.status()).toBe(200);
   await expect(page.getByTestId("admin-via")).toHaveText("hub admin");
-  await expect(page.getByRole("navigation", { name: "Admin" }).getByRole("link")).toHaveCount(6);
+  await expect(page.getByRole("navigation", { name: "Admin" }).getByRole("link")).toHaveCount(7);
   // Per-minute rates appear once the hub holds two samples at least 10 s apart (sampled every 15 s).
   await expect(async () => {
     await page.reload();
