@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { BudgetName, BudgetStore, BudgetTotal } from "./budgets";
+import { budgetRows, budgetSyncs } from "./metrics";
 
 /** Runs one SQL statement with positional parameters ($1…) and answers its rows (Prisma's `$queryRawUnsafe`). */
 export type RawQuery = <T>(sql: string, ...values: unknown[]) => Promise<T[]>;
@@ -59,7 +60,16 @@ export function createBudgetStore(query: RawQuery, replicaId: string = randomUUI
   let readAt: Date | undefined;
   return async (deltas, oldestMinute) => {
     const since = readAt ? new Date(readAt.getTime() - REREAD_MS) : new Date(Date.now() - 2 * 60_000);
-    const rows = await query<Row>(SYNC, JSON.stringify(deltas), oldestMinute, replicaId, since.toISOString());
+    let rows: Row[];
+    try {
+      rows = await query<Row>(SYNC, JSON.stringify(deltas), oldestMinute, replicaId, since.toISOString());
+    } catch (e) {
+      budgetSyncs.inc({ outcome: "failed" });
+      throw e;
+    }
+    budgetSyncs.inc({ outcome: "ok" });
+    budgetRows.inc({ direction: "sent" }, deltas.length);
+    budgetRows.inc({ direction: "read" }, rows.length - 1);
     const totals: BudgetTotal[] = [];
     let replicas = 1;
     for (const r of rows) {
