@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createBudgetBook, MAX_DELTAS_PER_SYNC, MINUTE_MS, type BudgetDelta, type BudgetStore } from "./budgets";
+import { Budget, createBudgetBook, MAX_DELTAS_PER_SYNC, MINUTE_MS, type BudgetDelta, type BudgetStore } from "./budgets";
 
 /** The shared table as budget-store.ts's statement keeps it, in memory: counts per (minute, budget, client). */
 function fleetStore() {
@@ -182,6 +182,12 @@ describe("budgets shared by replicas", () => {
     f.advance(2 * MINUTE_MS);
     await f.replicas[0].sync();
     expect(f.store.counts.size).toBe(0);
+  });
+
+  it("keeps two minutes per address however long it stays busy", () => {
+    const b = new Budget("lookups", "a", 1_000, 0);
+    for (let m = 0; m < 30; m++) b.spend(m * MINUTE_MS);
+    expect([...b.minutes.keys()]).toEqual([28, 29]);
   });
 
   it("counts what a replica spent before it restarted against the address (a restart does not reset budgets)", async () => {

@@ -95,7 +95,11 @@ export class Budget {
 
   minute(m: number) {
     let entry = this.minutes.get(m);
-    if (!entry) this.minutes.set(m, (entry = { mine: 0, sent: 0, others: 0 }));
+    if (!entry) {
+      // Only this minute and the previous one are ever sent or read: a long-lived address keeps two.
+      this.forgetBefore(m - 1);
+      this.minutes.set(m, (entry = { mine: 0, sent: 0, others: 0 }));
+    }
     return entry;
   }
 
