@@ -67,12 +67,14 @@ export class Budget {
   /**
    * Seconds until this replica may spend a token (0: now). With `replicas` > 1 and the sync
    * working, a replica spends at most its share of what is left between two syncs: the others
-   * cannot see its spending before then, and N replicas each spending all of it would be N× the budget.
+   * cannot see its spending before then, and N replicas each spending all of it would be N× the
+   * budget. The share is a (2N − 1)th: what another replica spent reaches this one up to two
+   * syncs late, so besides this replica's share up to two of each other's are unknown here.
    */
   wait(now: number, replicas: number, syncSeconds: number): number {
     this.refill(now);
     if (this.tokens < 1) return ((1 - this.tokens) * 60) / this.perMinute;
-    if (replicas > 1 && this.unsynced >= Math.max(1, Math.ceil((this.tokens + this.unsynced) / replicas))) return syncSeconds;
+    if (replicas > 1 && this.unsynced >= Math.max(1, Math.ceil((this.tokens + this.unsynced) / (2 * replicas - 1)))) return syncSeconds;
     return 0;
   }
 
