@@ -5,6 +5,7 @@ import { config } from "@/lib/config";
 import { db } from "@/lib/db/client";
 import { createAuditSink } from "@/lib/gateway/audit";
 import { createGateway } from "@/lib/gateway/handler";
+import { createBudgetStore } from "@/lib/gateway/budget-store";
 import { createLimits } from "@/lib/gateway/limits";
 import { matchRoute } from "@/lib/gateway/routes";
 import { createWorkspaceEnsurer } from "@/lib/gateway/workspaces";
@@ -55,6 +56,11 @@ export function hubGateway(log: Logger) {
       lookupsPerMinute: c.GATEWAY_LOOKUPS_PER_MINUTE,
       authFailuresPerMinute: c.GATEWAY_AUTH_FAILURES_PER_MINUTE,
       trustedProxies: c.TRUSTED_PROXIES,
+      // The per-minute budgets are the fleet's, through Postgres (docs/scaling.md); in-flight caps stay this process's.
+      shared: {
+        store: createBudgetStore((sql, ...values) => db().$queryRawUnsafe(sql, ...values)),
+        onSyncError: budgetSyncFailed(log),
+      },
     }),
     idleTimeoutMs: c.GATEWAY_IDLE_TIMEOUT * 1000,
     hubOrigin: new URL(c.AUTH_URL).origin,
@@ -63,4 +69,14 @@ export function hubGateway(log: Logger) {
       : undefined,
   });
   return Object.assign(gateway, { flushAudit: audit.flush });
+}
+
+/** Logs a failing budget sync once a minute, not once a second: the limits hold per replica meanwhile. */
+function budgetSyncFailed(log: Logger) {
+  let lastLogged = 0;
+  return (err: unknown) => {
+    if (Date.now() - lastLogged < 60_000) return;
+    lastLogged = Date.now();
+    log.warn({ err }, "the gateway's budgets could not be shared with the other replicas; each replica counts its own until the database answers");
+  };
 }

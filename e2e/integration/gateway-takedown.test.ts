@@ -135,11 +135,13 @@ async function eventually(what: string, probe: () => boolean | Promise<boolean>,
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const gitlabCalls = async () =>
+/** The sum of a metric's series on the hub's /metrics. */
+const metricSum = async (name: string) =>
   (await (await fetch(`${stack.env.AUTH_URL}/metrics`, { headers: { authorization: `Bearer ${stack.env.METRICS_TOKEN}` } })).text())
     .split("\n")
-    .filter((l) => l.startsWith("mlflow_hub_gitlab_api_calls_total{"))
+    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
     .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
+const gitlabCalls = () => metricSum("mlflow_hub_gitlab_api_calls_total");
 
 describe("an unauthenticated slow-body flood (issue 11, hole 1)", () => {
   it("300 connections × 2 rounds to GET …/health with Content-Length: 100000000, trickled for 10 s then dropped, leave no socket to MLflow held and the gateway answering within seconds", async () => {
@@ -303,5 +305,18 @@ describe("amplification: unknown tokens cost GitLab calls", () => {
     expect(refused.status).toBe(429);
     expect(refused.json).toMatchObject({ error_code: "REQUEST_LIMIT_EXCEEDED" });
     expect((await searchFlood("127.0.0.61", bob)).status).toBe(200);
+  });
+});
+
+describe("the budgets' database cost under the floods above", () => {
+  it("the shared budgets sent Postgres one statement a second at most, whatever the floods, and every one succeeded", async () => {
+    const syncs = await metricSum("mlflow_hub_gateway_budget_syncs_total");
+    const failed = (await (await fetch(`${stack.env.AUTH_URL}/metrics`, { headers: { authorization: `Bearer ${stack.env.METRICS_TOKEN}` } })).text()).includes('mlflow_hub_gateway_budget_syncs_total{outcome="failed"}');
+    const rows = await metricSum("mlflow_hub_gateway_budget_rows_total");
+    const upSeconds = Date.now() / 1000 - (await metricSum("process_start_time_seconds"));
+    console.log(`budget syncs during the suite: ${syncs} statements in ${upSeconds.toFixed(0)} s of the hub's life, ${rows} rows sent and read`);
+    expect(syncs).toBeGreaterThan(0);
+    expect(syncs).toBeLessThanOrEqual(upSeconds + 1);
+    expect(failed).toBe(false);
   });
 });

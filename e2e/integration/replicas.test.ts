@@ -24,7 +24,7 @@ const REPLICAS = 3;
 const FLOOD = "ml-team/flood-detection";
 /** The size of the upload a replica is killed in the middle of: 1 GiB in the suite; smaller for a quick run. */
 const UPLOAD_MB = Number(process.env.REPLICA_UPLOAD_MB ?? 1024);
-/** Failed authentications a client address may have per replica and minute (GATEWAY_AUTH_FAILURES_PER_MINUTE). */
+/** Failed authentications a client address may have per minute, all replicas together (GATEWAY_AUTH_FAILURES_PER_MINUTE). */
 const FAILURES_PER_MINUTE = 10;
 
 let stack: Stack;
@@ -165,25 +165,51 @@ describe("rate limits across replicas", () => {
     return { status: res.status, replica: res.headers.get(REPLICA_HEADER) };
   };
 
-  it("counts failed authentications per client address and replica: the effective limit is replicas × GATEWAY_AUTH_FAILURES_PER_MINUTE, and other clients are not held back", async () => {
+  /** GitLab API calls of all replicas together (their /metrics). */
+  const allGitlabCalls = async () => (await Promise.all(stack.hubUrls.map((u) => gitlabCalls(u, stack.env.METRICS_TOKEN)))).reduce((n, calls) => n + Object.values(calls).reduce((a, b) => a + b, 0), 0);
+  /** The failed authentications the replicas have written to the shared counts for `client`. */
+  const sharedFailures = async (client: string) =>
+    Number((await db<{ n: string | null }>("select sum(count) as n from gateway_budget_counts where budget = 'auth_failures' and client = $1", [client]))[0].n ?? 0);
+
+  it("shares the failed-authentication budget: unknown tokens sent round robin through the load balancer are refused after about GATEWAY_AUTH_FAILURES_PER_MINUTE in all, not replicas × it, and cost GitLab as many lookups", async () => {
+    // Every replica syncs its budgets once a second: wait until all three have.
+    await until(async () => Number((await db<{ n: number }>("select count(*)::integer as n from gateway_budget_replicas where seen_at > now() - interval '3 seconds'"))[0].n) === REPLICAS, 10_000, () => "the replicas do not all sync their budgets");
     const attacker = "203.0.113.7";
+    const callsBefore = await allGitlabCalls();
     let refusedAfter = -1;
+    const served = new Set<string>();
     for (let i = 0; i < REPLICAS * FAILURES_PER_MINUTE * 2; i++) {
-      const { status } = await from(attacker, `glpat-unknown-${randomUUID()}`);
+      const { status, replica } = await from(attacker, `glpat-unknown-${randomUUID()}`);
       if (status === 429) {
         refusedAfter = i;
         break;
       }
       expect(status).toBe(401);
+      served.add(replica!);
     }
-    // Round robin: each replica takes every third request, so all three have used their own budget
-    // (plus what refills meanwhile, one per 60/FAILURES_PER_MINUTE s) before the first refusal.
-    expect(refusedAfter).toBeGreaterThanOrEqual(REPLICAS * FAILURES_PER_MINUTE - 1);
-    expect(refusedAfter).toBeLessThanOrEqual(REPLICAS * (FAILURES_PER_MINUTE + 2));
-    const next = await Promise.all(Array.from({ length: REPLICAS }, () => from(attacker, "glpat-erin-demo")));
-    expect(next.filter((r) => r.status === 429).length, "the address is refused by the replicas that used their budget").toBeGreaterThanOrEqual(REPLICAS - 1);
+    // Between two syncs a replica spends at most its share of what is left (ceil(10 / 5) = 2 at
+    // first; a share used up is a 429 with Retry-After: 1), and the budget refills one failure
+    // per 6 s. Per replica the first 429 came after 3 × 10 = 30.
+    expect(refusedAfter).toBeLessThanOrEqual(FAILURES_PER_MINUTE + REPLICAS + 1);
+    // The flood goes on for 3 s more (several syncs): what the address gets in all stays about one budget.
+    let failed = refusedAfter;
+    const until3s = Date.now() + 3_000;
+    while (Date.now() < until3s) {
+      const { status, replica } = await from(attacker, `glpat-unknown-${randomUUID()}`);
+      expect([401, 429]).toContain(status);
+      if (status === 401) failed++;
+      served.add(replica!);
+    }
+    expect(served.size, "the flood was spread over every replica").toBe(REPLICAS);
+    expect(failed, "failed authentications in all, over every replica").toBeGreaterThanOrEqual(FAILURES_PER_MINUTE - 1);
+    expect(failed, "failed authentications in all, over every replica").toBeLessThanOrEqual(FAILURES_PER_MINUTE + REPLICAS + 1);
+    const callsInAll = (await allGitlabCalls()) - callsBefore;
+    // Each failure costs the token's GitLab look-ups (two calls for an unknown glpat-), a refused request none.
+    expect(callsInAll).toBeGreaterThanOrEqual(failed);
+    expect(callsInAll).toBeLessThanOrEqual(2 * failed);
+    await until(async () => (await sharedFailures(attacker)) === failed, 3_000, () => "the shared counts do not hold every failure once");
     expect((await from("203.0.113.8", `glpat-unknown-${randomUUID()}`)).status, "another address still gets its own answer").toBe(401);
-    console.log(`${refusedAfter} failed authentications from one address before the first 429, over ${REPLICAS} replicas at ${FAILURES_PER_MINUTE}/min each`);
+    console.log(`${refusedAfter} failed authentications from one address before the first 429 over ${REPLICAS} replicas at ${FAILURES_PER_MINUTE}/min fleet-wide (per replica it was ${REPLICAS * FAILURES_PER_MINUTE}); ${failed} in all after 3 s more of flood; GitLab calls ${callsInAll}`);
   });
 });
 

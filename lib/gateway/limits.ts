@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import ipaddr from "ipaddr.js";
-import { LRUCache } from "lru-cache";
 import proxyaddr from "proxy-addr";
+import { createBudgetBook, type BudgetStore } from "./budgets";
 import { GatewayError } from "./errors";
 
 export interface LimitsOptions {
@@ -15,6 +15,8 @@ export interface LimitsOptions {
   authFailuresPerMinute: number;
   /** Proxies whose X-Forwarded-For is believed: addresses, CIDRs, or proxy-addr's loopback/linklocal/uniquelocal. */
   trustedProxies: readonly string[];
+  /** Where the replicas share the per-minute budgets (budgets.ts); without it they are per process. */
+  shared?: { store: BudgetStore; syncIntervalMs?: number; autoSync?: boolean; onSyncError?: (error: unknown) => void };
   now?: () => number;
 }
 
@@ -32,33 +34,6 @@ export function clientKey(address: string): string {
   return `${(ip as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16)).join(":")}::/64`;
 }
 
-/** A bucket of `perMinute` tokens that refills continuously; `take` answers how long to wait when it is empty. */
-class Bucket {
-  private tokens: number;
-  private at: number;
-  constructor(
-    private readonly perMinute: number,
-    now: number,
-  ) {
-    this.tokens = perMinute;
-    this.at = now;
-  }
-  private refill(now: number) {
-    this.tokens = Math.min(this.perMinute, this.tokens + ((now - this.at) * this.perMinute) / 60_000);
-    this.at = now;
-  }
-  /** Seconds until a token is there (0: there is one now). */
-  wait(now: number): number {
-    this.refill(now);
-    return this.tokens >= 1 ? 0 : ((1 - this.tokens) * 60) / this.perMinute;
-  }
-  take(now: number): number {
-    const wait = this.wait(now);
-    if (wait === 0) this.tokens -= 1;
-    return wait;
-  }
-}
-
 /**
  * What one caller may cost the hub: requests in flight (per client address and in all),
  * lookups that reach GitLab, and failed authentications. Requests answered from the
@@ -66,20 +41,14 @@ class Bucket {
  * refused at once, before it costs a GitLab call, and delays no one's cached requests.
  */
 export function createLimits(o: LimitsOptions) {
-  const now = o.now ?? Date.now;
   const trust = proxyaddr.compile([...o.trustedProxies]);
   const inFlight = new Map<string, number>();
   let total = 0;
-  // A bucket untouched for a minute is full again: forgetting it changes nothing.
-  const buckets = () => new LRUCache<string, Bucket>({ max: 100_000, ttl: 60_000 });
-  const lookups = buckets();
-  const failures = buckets();
-  const bucket = (cache: LRUCache<string, Bucket>, client: string, perMinute: number) => {
-    let b = cache.get(client);
-    if (!b) cache.set(client, (b = new Bucket(perMinute, now())));
-    else cache.set(client, b);
-    return b;
-  };
+  const budgets = createBudgetBook({
+    now: o.now ?? Date.now,
+    perMinute: { lookups: o.lookupsPerMinute, auth_failures: o.authFailuresPerMinute },
+    ...o.shared,
+  });
 
   return {
     /** The caller's address: the socket's peer, or what a trusted proxy says it forwarded for. */
@@ -105,17 +74,22 @@ export function createLimits(o: LimitsOptions) {
 
     /** Before a lookup the cache cannot answer: throws while the address is out of lookups or has failed too often. */
     chargeLookup(client: string) {
-      const t = now();
-      const failed = bucket(failures, client, o.authFailuresPerMinute).wait(t);
+      const failed = budgets.wait("auth_failures", client);
       if (failed > 0) throw limited("Too many failed authentications from your address: check the token (MLFLOW_TRACKING_TOKEN) and retry later.", failed);
-      const wait = bucket(lookups, client, o.lookupsPerMinute).take(t);
+      const wait = budgets.wait("lookups", client);
       if (wait > 0) throw limited("Too many new tokens or projects from your address at once: retry shortly.", wait);
+      budgets.spend("lookups", client);
     },
 
     /** A credential GitLab (or the hub's session store) did not accept. */
     failedAuthentication(client: string) {
-      bucket(failures, client, o.authFailuresPerMinute).take(now());
+      budgets.spend("auth_failures", client);
     },
+
+    /** Sends this replica's spending to the others and reads theirs (a timer does it every interval). */
+    syncBudgets: budgets.sync,
+    /** Stops the sync timer. */
+    close: budgets.close,
   };
 }
 

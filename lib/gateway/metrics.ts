@@ -29,6 +29,21 @@ export const accessCache = metric(
   () => new client.Counter({ name: "mlflow_hub_access_cache_lookups_total", help: "Project-access cache lookups, by result (hit, miss).", labelNames: ["result"] as const }),
 );
 
+export const budgetSyncs = metric(
+  "mlflow_hub_gateway_budget_syncs_total",
+  () =>
+    new client.Counter({
+      name: "mlflow_hub_gateway_budget_syncs_total",
+      help: "Statements the gateway's shared budgets sent to Postgres (one per sync), by outcome (ok, failed).",
+      labelNames: ["outcome"] as const,
+    }),
+);
+
+export const budgetRows = metric(
+  "mlflow_hub_gateway_budget_rows_total",
+  () => new client.Counter({ name: "mlflow_hub_gateway_budget_rows_total", help: "Rows of the shared budgets' syncs: sent (this replica's deltas) and read (totals).", labelNames: ["direction"] as const }),
+);
+
 let defaultsStarted = false;
 export function collectProcessMetrics() {
   if (defaultsStarted || registry.getSingleMetric("process_cpu_seconds_total")) return;
