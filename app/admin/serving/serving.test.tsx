@@ -69,7 +69,7 @@ describe("admin Serving page", () => {
     sharedServing.mockReturnValue(undefined);
     render(await AdminServingPage());
     expect(screen.getByTestId("serving-off").textContent).toContain("SERVING_URL is not set");
-    expect(screen.queryByRole("table")).toBeNull();
+    expect(document.querySelector("table")).toBeNull();
   });
 
   it("lists the endpoints with the runtime's memory and CPU time, read live from the supervisor", async () => {
@@ -86,7 +86,7 @@ describe("admin Serving page", () => {
     requireAdmin.mockResolvedValue(admin);
     fakeServing({ list: async () => Promise.reject(new Error("TEMPORARILY_UNAVAILABLE")) });
     render(await AdminServingPage());
-    expect(screen.getByRole("alert").textContent).toContain("The serving runtime does not answer");
+    expect(document.querySelector("[role='alert']")?.textContent).toContain("The serving runtime does not answer");
     expect(document.querySelector("tr[data-endpoint='101/flood/1'] td[data-column='memory']")!.textContent).toBe("—");
   });
 
