@@ -38,10 +38,10 @@ export function hubGateway(log: Logger) {
     ensureWorkspace: createWorkspaceEnsurer(c.MLFLOW_URL).ensure,
     audit,
     log,
-    onWrite: (workspace) => {
+    onWrite: (workspace, { route, status }) => {
       stacCatalog().changed(workspace);
-      // A write may have moved an alias an endpoint follows.
-      serving?.manager.changed(Number(workspace.slice("gitlab-".length)));
+      // Once MLflow accepted it: a registry write may have moved an alias an endpoint follows.
+      if (status !== undefined && status < 400) serving?.manager.changed(Number(workspace.slice("gitlab-".length)), route);
     },
     serving,
     endSession: async (sessionToken) => {

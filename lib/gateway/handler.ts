@@ -53,8 +53,12 @@ export interface GatewayOptions {
   hubOrigin?: string;
   /** Model serving (lib/serving/): /mlflow/<project>/serving/**; without it those paths are unknown. */
   serving?: { manager: EndpointManager; supervisor: SupervisorClient };
-  /** Told after MLflow accepted a write or delete in a workspace: the STAC catalog's cache of it is then stale. */
-  onWrite?: (workspace: string) => void;
+  /**
+   * Told before a write or delete is forwarded to MLflow (`status` absent) and after it (MLflow's
+   * status): the STAC catalog's cache of the workspace is then stale; `route` (the route table's
+   * path) tells serving whether an alias may have moved.
+   */
+  onWrite?: (workspace: string, write: { route: string; status?: number }) => void;
 }
 
 /** JSON bodies the gateway reads (to check them, or for read routes) are small API calls; anything bigger is not one. */
@@ -317,9 +321,9 @@ export function createGateway(o: GatewayOptions) {
     if (pendingWorkspace) await pendingWorkspace;
     // Before (no answer of the old state outlives the write) and after (a read that ran meanwhile may have cached it).
     const writes = entry.action !== "read";
-    if (writes) o.onWrite?.(workspace);
+    if (writes) o.onWrite?.(workspace, { route: entry.path });
     const status = await forward(req, res, { base: mlflowBase, path: parsed.rawRest + search, workspace, body }, (e) => sendError(res, e), onFailure);
-    if (writes) o.onWrite?.(workspace);
+    if (writes) o.onWrite?.(workspace, { route: entry.path, status });
     return { status, outcome: status >= 500 ? "error" : "allowed" };
   }
 

@@ -69,6 +69,15 @@ function setup(overrides: { maxPerProject?: number; idleMs?: number } = {}) {
 
 const champion = { kind: "alias", alias: "champion" } as const;
 
+/** Counts the reconciliations from now on: each reads the whole desired state once. */
+function countReads(store: EndpointStore) {
+  const reads = { count: 0 };
+  const all = store.all;
+  store.all = () => (reads.count++, all());
+  return reads;
+}
+const settled = () => new Promise((r) => setTimeout(r, 20));
+
 describe("the endpoint manager", () => {
   it("starts a deployed alias's version with a grant for its own project, and routes to it once ready", async () => {
     const { manager, sup, store } = setup();
@@ -91,7 +100,7 @@ describe("the endpoint manager", () => {
     sup.ready(v1);
     await manager.reconcile();
     aliases.set("flood@champion", "2");
-    manager.changed(101);
+    manager.changed(101, "/api/2.0/mlflow/registered-models/alias");
     await manager.reconcile();
     expect([...sup.instances.keys()].sort()).toEqual([v1, v2].sort());
     expect((await manager.route(101, "flood", champion)).instance).toBe(v1);
@@ -101,6 +110,54 @@ describe("the endpoint manager", () => {
     expect((await manager.route(101, "flood", champion)).instance).toBe(v2);
     expect([...sup.instances.keys()]).toEqual([v2]);
     expect(store.rows[0].version).toBe("2");
+  });
+
+  it("does not reconcile for a run's log-batch, and does for an alias move", async () => {
+    const { manager, sup, store, aliases } = setup();
+    await manager.deploy(101, "flood", champion, "bob");
+    sup.ready(instanceIdOf(store.rows[0].id, "1"));
+    await manager.reconcile();
+    const reads = countReads(store);
+    aliases.set("flood@champion", "2");
+    for (let i = 0; i < 50; i++) manager.changed(101, "/api/2.0/mlflow/runs/log-batch");
+    await settled();
+    expect(reads.count).toBe(0);
+    expect(sup.instances.size).toBe(1);
+    manager.changed(101, "/ajax-api/2.0/mlflow/registered-models/alias");
+    await settled();
+    expect(reads.count).toBe(1);
+    expect(sup.instances.has(instanceIdOf(store.rows[0].id, "2"))).toBe(true);
+  });
+
+  it("coalesces a burst of 100 alias writes into at most two reconciliations", async () => {
+    const { manager, sup, store } = setup();
+    await manager.deploy(101, "flood", champion, "bob");
+    sup.ready(instanceIdOf(store.rows[0].id, "1"));
+    await manager.reconcile();
+    const reads = countReads(store);
+    const all = store.all;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // The first reconciliation is still reading the database while the other 99 writes land.
+    store.all = async () => (await gate, all());
+    for (let i = 0; i < 100; i++) {
+      manager.changed(101, "/api/2.0/mlflow/registered-models/alias");
+      await Promise.resolve();
+    }
+    release();
+    await settled();
+    expect(reads.count).toBeGreaterThan(0);
+    expect(reads.count).toBeLessThanOrEqual(2);
+  });
+
+  it("ignores registry writes in a project without an alias endpoint", async () => {
+    const { manager, store } = setup();
+    await manager.deploy(101, "flood", { kind: "version", version: "1" }, "bob");
+    const reads = countReads(store);
+    manager.changed(101, "/api/2.0/mlflow/registered-models/alias");
+    manager.changed(102, "/api/2.0/mlflow/model-versions/delete");
+    await settled();
+    expect(reads.count).toBe(0);
   });
 
   it("keeps the old version serving when the new one fails to start", async () => {

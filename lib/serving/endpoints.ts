@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { GatewayError, unavailable } from "@/lib/gateway/errors";
 import type { ModelRef } from "./path";
 import { refText } from "./path";
+import { movesServedVersion } from "./registry-writes";
 import type { InstanceView, SupervisorClient } from "./supervisor";
 
 /** A row of the desired state (prisma model ServingEndpoint). */
@@ -274,8 +275,13 @@ export function endpointManager(o: EndpointManagerOptions) {
   return {
     reconcile,
 
-    /** Something changed in a project's MLflow (an alias may have moved): reconcile soon. */
-    changed(projectId: number) {
+    /**
+     * MLflow accepted a write to `route` in a project: reconcile when it can have moved a version an
+     * alias endpoint of the project serves (registry-writes.ts), not for a run's logging. Bursts
+     * coalesce in reconcile(): at most one reconciliation runs and one more is queued.
+     */
+    changed(projectId: number, route: string) {
+      if (!movesServedVersion(route)) return;
       for (const l of live.values()) {
         if (l.row.projectId === projectId && l.row.refKind === "alias" && l.row.desired === "running") {
           void reconcile();
