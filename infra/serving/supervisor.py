@@ -132,17 +132,26 @@ class Instance:
     def usage(self) -> dict:
         """Memory (bytes) and CPU time (seconds) of the instance's processes."""
         memory = read_int(CGROUP_ROOT / "memory" / cgroup_name(self.id) / "memory.usage_in_bytes")
-        cpu = None
-        if self.pid:
+        # The instance's own uid runs its processes and nothing else (the unshare wrapper, root's,
+        # uses no CPU to speak of): their CPU time, and their resident memory without a cgroup.
+        cpu_ticks = 0
+        rss = 0
+        seen = False
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
             try:
-                fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-                cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-                if memory is None:
-                    for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-                        if line.startswith("VmRSS:"):
-                            memory = int(line.split()[1]) * 1024
+                if entry.stat().st_uid != self.uid:
+                    continue
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                cpu_ticks += int(fields[11]) + int(fields[12])
+                rss += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+                seen = True
             except (OSError, IndexError, ValueError):
                 pass
+        cpu = cpu_ticks / os.sysconf("SC_CLK_TCK") if seen else None
+        if memory is None and seen:
+            memory = rss
         return {"memory_bytes": memory, "cpu_seconds": cpu}
 
     def view(self) -> dict:
@@ -300,7 +309,9 @@ class Supervisor:
             "__pyfunc_model_path__": str(inst.dir / "model"),
             "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT": "60",
         }
-        serve = [self.s.python, "-m", "uvicorn", "--uds", str(inst.socket), "--no-access-log", "mlflow.pyfunc.scoring_server.app:app"]
+        # Idle connections live 30 s at the scoring server, 20 s in our pool (wait_ready): the pool drops
+        # one before the server can close it under a request (uvicorn's default is 5 s, aiohttp's 15).
+        serve = [self.s.python, "-m", "uvicorn", "--uds", str(inst.socket), "--no-access-log", "--timeout-keep-alive", "30", "mlflow.pyfunc.scoring_server.app:app"]
         drop = ["setpriv", f"--reuid={inst.uid}", f"--regid={inst.uid}", "--clear-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"]
         limits = []
         memory_limited = any(g.parent.name == "memory" for g in groups)
@@ -337,7 +348,7 @@ class Supervisor:
 
     async def wait_ready(self, inst: Instance):
         deadline = time.monotonic() + self.s.start_timeout
-        inst.session = ClientSession(connector=UnixConnector(path=str(inst.socket)), timeout=ClientTimeout(total=None, sock_read=120))
+        inst.session = ClientSession(connector=UnixConnector(path=str(inst.socket), keepalive_timeout=20), timeout=ClientTimeout(total=None, sock_read=120))
         while time.monotonic() < deadline:
             if inst.process and inst.process.returncode is not None:
                 raise RuntimeError(f"the scoring server exited with code {inst.process.returncode} while loading the model")
