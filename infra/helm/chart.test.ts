@@ -7,6 +7,8 @@ import { describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { configSchema } from "../../lib/config.ts";
 import { interpolate, loadCompose, readRepoFile, REPO_ROOT } from "../compose/compose-file.ts";
+import { servingEnv } from "../local/serving.ts";
+import { SERVING_CAPABILITIES } from "./check-release.ts";
 
 const CHART = "infra/helm/mlflow-hub";
 const { services } = loadCompose();
@@ -133,6 +135,31 @@ describe("the chart and the compose appliance", () => {
     expect(readRepoFile(`${CHART}/files/10-databases.sh`)).toBe(readRepoFile("infra/postgres/initdb/10-databases.sh"));
   });
 
+  it("run the serving runtime with the variables the local stack gives it, and compose's image once compose has one", () => {
+    const text = template("serving.yaml");
+    const names = envNames(text);
+    const local = servingEnv({ port: 5002, token: "t".repeat(32), hubUrl: "http://hub:3000", dataDir: "/d" });
+    for (const name of Object.keys(local)) expect(names, name).toContain(name);
+    // Every SERVING_* variable the chart sets is one the supervisor reads.
+    const supervisor = readRepoFile("infra/serving/supervisor.py");
+    for (const name of names.filter((n) => n.startsWith("SERVING_"))) expect(supervisor, name).toContain(`setting("${name}"`);
+    const compose = services.serving;
+    if (compose) {
+      expect(values.serving.image).toBe(composeDefault(compose.image!));
+      for (const name of Object.keys(compose.environment ?? {}).filter((n) => n.startsWith("SERVING_"))) expect(names, name).toContain(name);
+    }
+  });
+
+  it("give the serving runtime exactly the capabilities values.yaml explains, and check exactly those", () => {
+    const added = /capabilities:\n\s+drop: \[ALL\]\n\s+add: \[([A-Z_, ]+)\]/.exec(template("serving.yaml"))![1].split(", ");
+    expect([...added].sort()).toEqual(SERVING_CAPABILITIES);
+    const text = readRepoFile(`${CHART}/values.yaml`);
+    const documented = [...text.matchAll(/^ {2}# {5}([A-Z_]+) {2,}\S/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual(SERVING_CAPABILITIES);
+    // Kubernetes refuses allowPrivilegeEscalation false beside "CAP_SYS_ADMIN", not beside "SYS_ADMIN": spelt as the API expects.
+    expect(added.every((c) => !c.startsWith("CAP_"))).toBe(true);
+  });
+
   it("probe the hub on routes the hub has", () => {
     const hub = template("hub.yaml");
     expect(hub).toMatch(/readinessProbe:\n\s+httpGet: \{ path: \/api\/ready,/);
@@ -167,7 +194,13 @@ describe("values.schema.json", () => {
     ["replicas as a word", { hub: { replicas: "two" } }],
     ["a schedule of four fields", { gc: { schedule: "0 3 * *" } }],
     ["an unknown Ingress controller", { ingress: { controller: "haproxy" } }],
-    ["model serving, which does not exist yet", { serving: { enabled: true } }],
+    ["a serving memory that is not a whole number of MiB", { serving: { endpoint: { memoryMB: "1Gi" } } }],
+    ["a fractional serving memory", { serving: { endpoint: { memoryMB: 1536.5 } } }],
+    ["a misspelt serving key", { serving: { replicas: 2 } }],
+    ["an endpoint uid range among system users", { serving: { uidBase: 100 } }],
+    ["a serving image tagged latest", { serving: { image: "registry.gitlab.com/mlflow-hub/mlflow-hub/serving:latest" } }],
+    ["a Localhost AppArmor profile without its name", { serving: { appArmorProfile: { type: "Localhost" } } }],
+    ["SERVING_URL among the hub settings (serving.enabled sets it)", { hub: { config: { SERVING_URL: "http://elsewhere:5002" } } }],
     ["a bucket name S3 refuses", { s3: { bucket: "My_Bucket" } }],
     ["a role the hub does not know", { hub: { config: { DELETE_MIN_ACCESS_LEVEL: "guest" } } }],
   ])("refuses %s", (_, mistake) => {

@@ -53,6 +53,54 @@ function release(): K8sObject[] {
 }
 const find = (items: K8sObject[], kind: string, name: string) => items.find((o) => o.kind === kind && o.metadata.name === name)!;
 
+const token = (optional = false) => ({ valueFrom: { secretKeyRef: { name: "s", key: "SERVING_TOKEN", ...(optional ? { optional } : {}) } } });
+/** release() with the serving runtime as the chart runs it: root with its capabilities, reached by the hub alone, reaching the hub alone. */
+function servingRelease(): K8sObject[] {
+  const items = release();
+  const servingSpec = {
+    ...podSpec("serving", [
+      {
+        ...container("serving", 5002),
+        env: [{ name: "SERVING_TOKEN", ...token() }],
+        securityContext: {
+          runAsNonRoot: false,
+          runAsUser: 0,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ["ALL"], add: ["SYS_ADMIN", "SETUID", "SETGID", "SETPCAP", "CHOWN", "DAC_OVERRIDE", "KILL"] },
+          seccompProfile: { type: "RuntimeDefault" },
+        },
+        readinessProbe: { httpGet: { path: "/health" } },
+        livenessProbe: { httpGet: { path: "/health" } },
+      },
+    ]),
+    securityContext: { runAsNonRoot: false, runAsUser: 0, seccompProfile: { type: "RuntimeDefault" } },
+    volumes: [{ name: "data", emptyDir: {} }],
+  };
+  const hub = find(items, "Deployment", "r-hub").spec.template.spec;
+  hub.containers[0].env = [{ name: "SERVING_URL", value: "http://r-serving:5002" }, { name: "SERVING_TOKEN", ...token() }];
+  for (const pod of items.filter((o) => o.kind === "Pod" && o.metadata.name.startsWith("r-hub"))) pod.spec = hub;
+  return [
+    ...items,
+    { ...object("ServiceAccount", "r-serving", {}), automountServiceAccountToken: false },
+    object("Deployment", "r-serving", { spec: { replicas: 1, strategy: { type: "Recreate" }, selector: { matchLabels: labels("serving") }, template: { metadata: { labels: labels("serving") }, spec: servingSpec } } }),
+    { ...object("Pod", "r-serving-0", { spec: servingSpec }), metadata: { name: "r-serving-0", labels: labels("serving") } } as K8sObject,
+    object("Service", "r-serving", { spec: { selector: labels("serving"), ports: [{ name: "http", port: 5002, targetPort: "http" }] } }),
+    object("NetworkPolicy", "r-serving", {
+      spec: {
+        podSelector: { matchLabels: labels("serving") },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [{ from: [peer("hub")], ports: [{ port: 5002 }] }],
+        egress: [
+          { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
+          { to: [peer("hub")], ports: [{ port: 3000 }] },
+        ],
+      },
+    }),
+  ];
+}
+const servingContainer = (items: K8sObject[]) => find(items, "Deployment", "r-serving").spec.template.spec.containers[0];
+
 describe("check-release", () => {
   it("finds nothing wrong with a release that keeps the chart's promises", () => {
     expect(releaseProblems(release())).toEqual([]);
@@ -142,6 +190,88 @@ describe("check-release", () => {
     find(items, "Deployment", "r-mlflow").spec.template.spec.serviceAccountName = "r-hub";
     find(items, "ServiceAccount", "r-gc").automountServiceAccountToken = true;
     expect(releaseProblems(items)).toEqual(expect.arrayContaining(["Deployment/r-mlflow: shares ServiceAccount r-hub with component hub", "ServiceAccount/r-gc: automountServiceAccountToken is not false"]));
+  });
+});
+
+describe("check-release with model serving", () => {
+  it("accepts the serving runtime as the one root container, exactly as documented", () => {
+    expect(releaseProblems(servingRelease())).toEqual([]);
+  });
+
+  it("still refuses root, and any capability, to every other container, even one named serving", () => {
+    const items = servingRelease();
+    const mlflow = find(items, "Deployment", "r-mlflow").spec.template.spec.containers[0];
+    mlflow.name = "serving";
+    mlflow.securityContext = { ...servingContainer(items).securityContext };
+    const problems = releaseProblems(items);
+    expect(problems).toEqual(expect.arrayContaining(["Deployment/r-mlflow container serving: runAsNonRoot is not true", "Deployment/r-mlflow container serving: runs as uid 0", "Deployment/r-mlflow container serving: adds capabilities SYS_ADMIN,SETUID,SETGID,SETPCAP,CHOWN,DAC_OVERRIDE,KILL"]));
+    expect(problems.some((p) => p.includes("r-serving"))).toBe(false);
+  });
+
+  it("refuses a second container in the serving pod that runs as root", () => {
+    const items = servingRelease();
+    const spec = find(items, "Deployment", "r-serving").spec.template.spec;
+    spec.containers.push({ ...servingContainer(items), name: "sidecar" });
+    expect(releaseProblems(items)).toEqual(expect.arrayContaining(["Deployment/r-serving container sidecar: runAsNonRoot is not true", "Deployment/r-serving: containers besides serving"]));
+  });
+
+  it("names a capability more or less than documented, privilege escalation, a writable root filesystem or seccomp off", () => {
+    for (const [change, problem] of [
+      [(sc: any) => sc.capabilities.add.push("NET_ADMIN"), "adds capabilities CHOWN,DAC_OVERRIDE,KILL,NET_ADMIN,SETGID,SETPCAP,SETUID,SYS_ADMIN, not exactly"], // eslint-disable-line @typescript-eslint/no-explicit-any -- a SecurityContext
+      [(sc: any) => sc.capabilities.add.splice(sc.capabilities.add.indexOf("SETPCAP"), 1), "adds capabilities CHOWN,DAC_OVERRIDE,KILL,SETGID,SETUID,SYS_ADMIN, not exactly"], // eslint-disable-line @typescript-eslint/no-explicit-any -- a SecurityContext
+      [(sc: any) => (sc.capabilities.drop = ["NET_RAW"]), 'drops ["NET_RAW"], not exactly ALL'], // eslint-disable-line @typescript-eslint/no-explicit-any -- a SecurityContext
+      [(sc: any) => (sc.privileged = true), "privileged"], // eslint-disable-line @typescript-eslint/no-explicit-any -- a SecurityContext
+      [(sc: any) => delete sc.allowPrivilegeEscalation, "allowPrivilegeEscalation is not false"], // eslint-disable-line @typescript-eslint/no-explicit-any -- a SecurityContext
+      [(sc: any) => (sc.readOnlyRootFilesystem = false), "root filesystem is writable"], // eslint-disable-line @typescript-eslint/no-explicit-any -- a SecurityContext
+      [(sc: any) => (sc.seccompProfile = { type: "Unconfined" }), "seccomp profile is not RuntimeDefault"], // eslint-disable-line @typescript-eslint/no-explicit-any -- a SecurityContext
+    ] as const) {
+      const items = servingRelease();
+      change(servingContainer(items).securityContext);
+      expect(releaseProblems(items).join("\n"), problem).toContain(`Deployment/r-serving container serving: ${problem}`);
+    }
+  });
+
+  it("names a serving runtime that MLflow admits, that reaches MLflow or the world, or that the hub cannot reach", () => {
+    const items = servingRelease();
+    find(items, "NetworkPolicy", "r-mlflow").spec.ingress[0].from.push(peer("serving"));
+    const egress = find(items, "NetworkPolicy", "r-serving").spec.egress;
+    egress.push({ to: [peer("mlflow")], ports: [{ port: 5000 }] }, { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 443 }] });
+    find(items, "NetworkPolicy", "r-serving").spec.ingress[0].from.push(peer("gc"));
+    find(items, "NetworkPolicy", "r-hub").spec.ingress[0].from = [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }];
+    expect(releaseProblems(items)).toEqual(
+      expect.arrayContaining([
+        "NetworkPolicy/r-mlflow: lets serving reach mlflow",
+        "NetworkPolicy/r-serving: lets gc reach serving",
+        `NetworkPolicy/r-serving: lets serving reach ${JSON.stringify(peer("mlflow"))}, not only the hub`,
+        "NetworkPolicy/r-serving: lets serving reach port 5000, which the hub does not serve",
+        'NetworkPolicy/r-serving: lets serving reach {"ipBlock":{"cidr":"0.0.0.0/0"}}, not only the hub',
+        "hub: its NetworkPolicy keeps the serving runtime out (it downloads models through the gateway)",
+      ]),
+    );
+  });
+
+  it("names a hub pointed elsewhere or with another token, and a hub with SERVING_URL but no runtime", () => {
+    const items = servingRelease();
+    const env = find(items, "Deployment", "r-hub").spec.template.spec.containers[0].env;
+    env[0].value = "http://serving.example.com:5002";
+    env[1] = { name: "SERVING_TOKEN", valueFrom: { secretKeyRef: { name: "other", key: "SERVING_TOKEN" } } };
+    const problems = releaseProblems(items);
+    expect(problems).toContain("hub: SERVING_URL is http://serving.example.com:5002, not http://r-serving:5002");
+    expect(problems.some((p) => p.startsWith("hub and serving do not both read SERVING_TOKEN"))).toBe(true);
+    const without = servingRelease().filter((o) => !o.metadata.name.startsWith("r-serving"));
+    expect(releaseProblems(without)).toEqual(["hub: SERVING_URL is set, but the release runs no serving runtime"]);
+  });
+
+  it("names more than one replica, a rolling update, a persistent volume and missing probes", () => {
+    const items = servingRelease();
+    const d = find(items, "Deployment", "r-serving");
+    d.spec.replicas = 2;
+    d.spec.strategy = { type: "RollingUpdate" };
+    d.spec.template.spec.volumes.push({ name: "models", persistentVolumeClaim: { claimName: "x" } });
+    delete d.spec.template.spec.containers[0].livenessProbe;
+    expect(releaseProblems(items)).toEqual(
+      expect.arrayContaining(["Deployment/r-serving: 2 replicas, strategy RollingUpdate: endpoints live in one runtime (1 replica, Recreate)", "serving: volume models is not an emptyDir", "serving: livenessProbe is not GET /health"]),
+    );
   });
 });
 

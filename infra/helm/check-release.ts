@@ -3,7 +3,9 @@
 // the controllers could create, every container limited and unprivileged, one
 // tokenless ServiceAccount per component, NetworkPolicies that let only the right
 // components reach MLflow, Postgres and MinIO, and an Ingress that routes the
-// tracking URIs and the dashboard to the hub. scripts/test-helm runs it on
+// tracking URIs and the dashboard to the hub; with model serving, one runtime that
+// is the one root container, exactly as values.yaml documents it, which only the hub
+// reaches and which reaches only the hub. scripts/test-helm runs it on
 // `kubectl get … -o json` after each install and upgrade.
 //
 // Usage: npx tsx infra/helm/check-release.ts <objects.json>   (exit 1 on any problem)
@@ -31,9 +33,19 @@ const ALLOWED_SOURCES: Record<string, string[]> = {
   minio: ["hub", "mlflow", "ops"],
   gc: [],
   ops: [],
+  serving: ["hub"],
 };
 /** Components whose egress must be closed to everything but what they use. */
-const EGRESS_RESTRICTED = ["mlflow", "gc", "postgres", "minio"];
+const EGRESS_RESTRICTED = ["mlflow", "gc", "postgres", "minio", "serving"];
+
+/**
+ * The chart's one exception to non-root (values.yaml, serving): the serving runtime's
+ * container, by component and name, runs as uid 0 with exactly these capabilities, each
+ * one there for setpriv, unshare or the supervisor's own work on the endpoints' files.
+ */
+export const SERVING_COMPONENT = "serving";
+export const SERVING_CONTAINER = "serving";
+export const SERVING_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "KILL", "SETGID", "SETPCAP", "SETUID", "SYS_ADMIN"];
 
 export function selects(selector: LabelSelector | undefined, labels: Record<string, string> = {}): boolean {
   if (!selector) return false;
@@ -67,7 +79,23 @@ function podTemplates(items: K8sObject[]): PodTemplate[] {
   });
 }
 
-function containerProblems(where: string, spec: any): string[] { // eslint-disable-line @typescript-eslint/no-explicit-any -- a PodSpec
+/** What differs from the serving container's documented security context. */
+function servingContainerProblems(at: string, sc: any, pod: any): string[] { // eslint-disable-line @typescript-eslint/no-explicit-any -- SecurityContext, PodSecurityContext
+  const problems: string[] = [];
+  if ((sc.runAsUser ?? pod.runAsUser) !== 0) problems.push(`${at}: the serving runtime does not run as uid 0 (it cannot drop endpoints to their own uids)`);
+  if (sc.privileged) problems.push(`${at}: privileged`);
+  if (sc.allowPrivilegeEscalation !== false) problems.push(`${at}: allowPrivilegeEscalation is not false`);
+  if (sc.readOnlyRootFilesystem !== true) problems.push(`${at}: root filesystem is writable`);
+  const drop = sc.capabilities?.drop ?? [];
+  if (drop.length !== 1 || drop[0] !== "ALL") problems.push(`${at}: drops ${JSON.stringify(drop)}, not exactly ALL`);
+  const add = [...(sc.capabilities?.add ?? [])].sort();
+  if (JSON.stringify(add) !== JSON.stringify(SERVING_CAPABILITIES)) problems.push(`${at}: adds capabilities ${add.join(",") || "none"}, not exactly ${SERVING_CAPABILITIES.join(",")}`);
+  if ((sc.seccompProfile ?? pod.seccompProfile)?.type !== "RuntimeDefault") problems.push(`${at}: seccomp profile is not RuntimeDefault`);
+  if (sc.procMount && sc.procMount !== "Default") problems.push(`${at}: procMount ${sc.procMount}`);
+  return problems;
+}
+
+function containerProblems(where: string, spec: any, component = ""): string[] { // eslint-disable-line @typescript-eslint/no-explicit-any -- a PodSpec
   const problems: string[] = [];
   const pod = spec.securityContext ?? {};
   if (spec.automountServiceAccountToken !== false) problems.push(`${where}: mounts a service account token`);
@@ -80,6 +108,10 @@ function containerProblems(where: string, spec: any): string[] { // eslint-disab
     const sc = c.securityContext ?? {};
     for (const kind of ["requests", "limits"]) {
       for (const resource of ["cpu", "memory"]) if (!c.resources?.[kind]?.[resource]) problems.push(`${at}: no ${resource} in resources.${kind}`);
+    }
+    if (component === SERVING_COMPONENT && c.name === SERVING_CONTAINER && (spec.containers ?? []).includes(c)) {
+      problems.push(...servingContainerProblems(at, sc, pod));
+      continue;
     }
     if ((sc.runAsNonRoot ?? pod.runAsNonRoot) !== true) problems.push(`${at}: runAsNonRoot is not true`);
     if ((sc.runAsUser ?? pod.runAsUser) === 0) problems.push(`${at}: runs as uid 0`);
@@ -125,8 +157,8 @@ export function releaseProblems(items: K8sObject[]): string[] {
   }
 
   // Containers and service accounts.
-  for (const t of templates) problems.push(...containerProblems(t.owner, t.spec));
-  for (const p of pods) problems.push(...containerProblems(describe(p), p.spec));
+  for (const t of templates) problems.push(...containerProblems(t.owner, t.spec, t.component));
+  for (const p of pods) problems.push(...containerProblems(describe(p), p.spec, p.metadata.labels?.[COMPONENT]));
   const accounts = new Map(of("ServiceAccount").map((sa) => [sa.metadata.name, sa]));
   const accountOf = new Map<string, string>();
   for (const t of templates) {
@@ -223,6 +255,7 @@ export function releaseProblems(items: K8sObject[]): string[] {
     if (!(hub.spec.terminationGracePeriodSeconds >= 600)) problems.push(`hub: terminationGracePeriodSeconds ${hub.spec.terminationGracePeriodSeconds} leaves uploads no time to finish`);
     if (!(hub.spec.initContainers ?? []).some((x: any) => x.name === "migrate")) problems.push("hub: no migrate init container"); // eslint-disable-line @typescript-eslint/no-explicit-any -- Container
   }
+  problems.push(...servingProblems(items, templates, policies, serviceOf));
   for (const pdb of of("PodDisruptionBudget")) {
     if (!templates.some((t) => selects(pdb.spec?.selector, t.labels))) problems.push(`${describe(pdb)}: selects no pods`);
   }
@@ -232,6 +265,66 @@ export function releaseProblems(items: K8sObject[]): string[] {
   }
   return problems;
 }
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- Containers, EnvVars, NetworkPolicy rules */
+/** Model serving: one runtime, probed, only with emptyDirs; the hub pointed at it; reached by the hub alone and reaching the hub alone. */
+function servingProblems(items: K8sObject[], templates: PodTemplate[], policies: K8sObject[], serviceOf: (component: string) => K8sObject | undefined): string[] {
+  const problems: string[] = [];
+  const hub = templates.find((t) => t.component === "hub");
+  const hubEnv = (name: string) => (hub?.spec.containers.find((c: any) => c.name === "hub")?.env ?? []).find((e: any) => e.name === name);
+  const serving = templates.filter((t) => t.component === SERVING_COMPONENT);
+  if (serving.length === 0) {
+    if (hubEnv("SERVING_URL")?.value || hubEnv("SERVING_URL")?.valueFrom) problems.push("hub: SERVING_URL is set, but the release runs no serving runtime");
+    return problems;
+  }
+  if (serving.length > 1) problems.push(`${serving.length} serving workloads: endpoints live in one runtime`);
+  const s = serving[0];
+  const container = s.spec.containers.find((c: any) => c.name === SERVING_CONTAINER);
+  if (!container) return [...problems, `${s.owner}: no container named ${SERVING_CONTAINER}`];
+  if (s.spec.containers.length !== 1 || (s.spec.initContainers ?? []).length) problems.push(`${s.owner}: containers besides ${SERVING_CONTAINER}`);
+  for (const probe of ["readinessProbe", "livenessProbe"]) if (container[probe]?.httpGet?.path !== "/health") problems.push(`serving: ${probe} is not GET /health`);
+  for (const v of s.spec.volumes ?? []) if (!v.emptyDir) problems.push(`serving: volume ${v.name} is not an emptyDir`);
+  const deployment = items.find((o) => `${o.kind}/${o.metadata.name}` === s.owner);
+  if (deployment?.kind !== "Deployment") problems.push(`${s.owner}: the serving runtime is not a Deployment`);
+  else if (deployment.spec?.replicas !== 1 || deployment.spec?.strategy?.type !== "Recreate") problems.push(`${s.owner}: ${deployment.spec?.replicas} replicas, strategy ${deployment.spec?.strategy?.type}: endpoints live in one runtime (1 replica, Recreate)`);
+
+  // The hub calls the runtime's Service with the runtime's own token.
+  const service = serviceOf(SERVING_COMPONENT);
+  const port = service?.spec.ports?.[0];
+  const url = hubEnv("SERVING_URL")?.value;
+  if (!service || !port) problems.push("serving: no Service selects the serving runtime");
+  else if (url !== `http://${service.metadata.name}:${port.port}`) problems.push(`hub: SERVING_URL is ${url ?? "unset"}, not http://${service.metadata.name}:${port.port}`);
+  const tokenRef = (env: any) => env?.valueFrom?.secretKeyRef;
+  const servingToken = tokenRef((container.env ?? []).find((e: any) => e.name === "SERVING_TOKEN"));
+  const hubToken = tokenRef(hubEnv("SERVING_TOKEN"));
+  if (!servingToken || !hubToken || servingToken.name !== hubToken.name || servingToken.key !== hubToken.key || servingToken.optional || hubToken.optional)
+    problems.push(`hub and serving do not both read SERVING_TOKEN from the same Secret key (${JSON.stringify(hubToken)} vs ${JSON.stringify(servingToken)})`);
+
+  // Its egress: the hub's pods on the hub's port, and DNS (port 53 only).
+  const hubPorts = (hub?.spec.containers ?? []).flatMap((c: any) => (c.ports ?? []).map((p: any) => p.containerPort));
+  const applying = (component: string) => {
+    const own = templates.filter((t) => t.component === component);
+    return policies.filter((np) => own.every((t) => selects(np.spec?.podSelector, t.labels)));
+  };
+  for (const np of applying(SERVING_COMPONENT).filter((x) => (x.spec.policyTypes ?? []).includes("Egress"))) {
+    for (const rule of np.spec.egress ?? []) {
+      const ports = (rule.ports ?? []).map((p: any) => p.port);
+      if (ports.length && ports.every((p: any) => p === 53)) continue;
+      for (const peer of rule.to ?? []) {
+        const reached = [...new Set(templates.filter((t) => !peer.ipBlock && !peer.namespaceSelector && selects(peer.podSelector, t.labels)).map((t) => t.component))];
+        if (peer.ipBlock || peer.namespaceSelector || reached.length !== 1 || reached[0] !== "hub") problems.push(`NetworkPolicy/${np.metadata.name}: lets serving reach ${JSON.stringify(peer)}, not only the hub`);
+      }
+      for (const p of ports) if (!hubPorts.includes(p)) problems.push(`NetworkPolicy/${np.metadata.name}: lets serving reach port ${p}, which the hub does not serve`);
+    }
+  }
+  // The hub's ingress admits it (models are downloaded through the gateway).
+  const admits = applying("hub")
+    .filter((np) => (np.spec.policyTypes ?? ["Ingress"]).includes("Ingress"))
+    .every((np) => (np.spec.ingress ?? []).some((rule: any) => (!rule.from?.length || rule.from.some((peer: any) => !peer.namespaceSelector && !peer.ipBlock && selects(peer.podSelector, s.labels))) && (!rule.ports?.length || rule.ports.some((p: any) => hubPorts.includes(p.port)))));
+  if (!admits) problems.push("hub: its NetworkPolicy keeps the serving runtime out (it downloads models through the gateway)");
+  return problems;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 if (process.argv[1] && import.meta.filename === fs.realpathSync(process.argv[1])) {
   const file = process.argv[2];

@@ -113,6 +113,10 @@ securityContext:
 {{- printf "http://%s:5000" (include "mlflow-hub.name" (dict "root" . "component" "mlflow")) -}}
 {{- end -}}
 
+{{- define "mlflow-hub.servingUrl" -}}
+{{- printf "http://%s:5002" (include "mlflow-hub.name" (dict "root" . "component" "serving")) -}}
+{{- end -}}
+
 {{- define "mlflow-hub.secretRef" -}}
 valueFrom:
   secretKeyRef:
@@ -199,6 +203,13 @@ only, as .env.example says of every value that ends up in a URL).
   {{- include "mlflow-hub.secretRef" (dict "root" . "key" "GITLAB_WEBHOOK_SECRET" "optional" true) | nindent 2 }}
 - name: METRICS_TOKEN
   {{- include "mlflow-hub.secretRef" (dict "root" . "key" "METRICS_TOKEN" "optional" true) | nindent 2 }}
+{{- if $v.serving.enabled }}
+# Model serving: the runtime's Service, and the secret both sides hold (none without serving.enabled: serving off).
+- name: SERVING_URL
+  value: {{ include "mlflow-hub.servingUrl" . | quote }}
+- name: SERVING_TOKEN
+  {{- include "mlflow-hub.secretRef" (dict "root" . "key" "SERVING_TOKEN") | nindent 2 }}
+{{- end }}
 {{- range $name, $value := $v.hub.config }}
 {{- if ne (toString $value) "" }}
 - name: {{ $name }}
