@@ -3,9 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { composeOk, containers, DOMAIN, HUB_URL, PORTS, PROJECT, run } from "./appliance.ts";
 
-const LONG_RUNNING = ["gitlab-dev", "hub", "minio", "mlflow", "mlflow-gc", "postgres", "traefik"];
+const LONG_RUNNING = ["gitlab-dev", "hub", "minio", "mlflow", "mlflow-gc", "postgres", "serving", "traefik"];
 const ONE_SHOT = ["migrate", "minio-bucket"];
-const NAMED_VOLUMES = ["minio-data", "postgres-data", "traefik-acme"].map((v) => `${PROJECT}_${v}`);
+const NAMED_VOLUMES = ["minio-data", "postgres-data", "serving-data", "traefik-acme"].map((v) => `${PROJECT}_${v}`);
 const FLOOD = "/mlflow/ml-team/flood-detection/tracking";
 const alice = { authorization: "Bearer glpat-alice-demo" };
 
@@ -73,6 +73,43 @@ describe("the appliance as compose started it", () => {
       // suite's egress block leaves unanswered (EAI_AGAIN) or a resolver answers NXDOMAIN (ENOTFOUND).
       expect([name, r.trim()]).toEqual([name, expect.stringMatching(/^(ENOTFOUND|EAI_AGAIN)$/)]);
     }
+  });
+
+  it("keeps MLflow, Postgres, MinIO and GitLab out of the serving runtime's reach, by name and by address, while it reaches the hub", () => {
+    // What the runtime's container reaches, as root and outside any endpoint's namespaces: its
+    // network holds the hub alone. By address too: each service's address on its own network.
+    const address = (service: string) =>
+      run("docker", ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", composeOk(["ps", "-q", service]).trim()]).stdout.trim().split(" ")[0];
+    const targets = { mlflow: 5000, postgres: 5432, minio: 9000, "gitlab-dev": PORTS.gitlab, traefik: 443 };
+    const script = `
+import json, socket, sys
+out = {}
+for host, port in json.loads(sys.argv[1]):
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+        out[f"{host}:{port}"] = "connected"
+    except OSError as e:
+        out[f"{host}:{port}"] = type(e).__name__
+print(json.dumps(out))`;
+    const pairs = [...Object.entries(targets), ...Object.entries(targets).map(([name, port]) => [address(name), port]), ["hub", 3000]];
+    const got = JSON.parse(composeOk(["exec", "-T", "serving", "python", "-c", script, JSON.stringify(pairs)]));
+    for (const [host, port] of pairs) {
+      const key = `${host}:${port}`;
+      if (host === "hub") expect([key, got[key]]).toEqual([key, "connected"]);
+      // A name: not resolved (gaierror); an address: no route from this network (timeout or unreachable).
+      else expect([key, got[key]]).toEqual([key, expect.stringMatching(/^(gaierror|TimeoutError|timeout|OSError|ConnectionRefusedError)$/)]);
+    }
+    for (const name of Object.keys(targets)) expect(got[`${name}:${targets[name as keyof typeof targets]}`], name).toBe("gaierror");
+  });
+
+  it("runs the serving runtime as compose says: root with SYS_ADMIN alone added, its endpoints isolated, no published port", () => {
+    const id = composeOk(["ps", "-q", "serving"]).trim();
+    const config = JSON.parse(run("docker", ["inspect", "-f", "{{json .HostConfig}}", id]).stdout) as { CapAdd: string[] | null; Privileged: boolean; SecurityOpt: string[] | null };
+    expect([config.CapAdd?.map((c) => c.replace(/^CAP_/, "")), config.Privileged, config.SecurityOpt]).toEqual([["SYS_ADMIN"], false, null]);
+    // What the supervisor runs each endpoint under works here: its namespaces, a uid of its own, prlimit.
+    const isolated = composeOk(["exec", "-T", "serving", "unshare", "--net", "--pid", "--fork", "--mount", "--mount-proc", "setpriv", "--reuid=61999", "--regid=61999", "--clear-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "prlimit", "--as=1073741824", "sh", "-c", "id -u; ls /proc | grep -c '^[0-9]'; grep -c : /proc/net/dev"]);
+    // Its uid, the few processes of its own pid namespace, and one network interface: its loopback.
+    expect(isolated.trim().split("\n")).toEqual(["61999", expect.stringMatching(/^[1-3]$/), "1"]);
   });
 
   it("serves a project's MLflow REST API with a demo token and hides a private project from an outsider", async () => {

@@ -7,6 +7,8 @@ model that crashes at load shows `failed` with its log while the others keep ans
 
 import json
 import os
+import socket
+import subprocess
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -25,6 +27,23 @@ HERE = Path(__file__).parent
 STATE = Path(os.environ.get("LOCAL_STATE_DIR", "/nonexistent"))
 # Read now: conftest's fixtures clear MLFLOW_* from the environment for every test.
 STACK = dict(os.environ)
+# scripts/test-appliance names its compose project: the runtime is then the compose service
+# `serving`, its data in the container's /var/lib/mlflow-serving, the stack's other services
+# containers of their own that the runtime's network does not even hold.
+APPLIANCE = os.environ.get("APPLIANCE_PROJECT", "")
+SERVING_DIR = Path("/var/lib/mlflow-serving") if APPLIANCE else STATE / "serving"
+
+
+def container(service: str) -> str:
+    """The id of the appliance's container of that compose service."""
+    ids = subprocess.run(["docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={APPLIANCE}", "--filter", f"label=com.docker.compose.service={service}"], check=True, capture_output=True, text=True).stdout.split()
+    assert len(ids) == 1, f"{service}: {ids}"
+    return ids[0]
+
+
+def address_on(service: str, network: str) -> str:
+    fmt = "{{ (index .NetworkSettings.Networks \"%s_%s\").IPAddress }}" % (APPLIANCE, network)
+    return subprocess.run(["docker", "inspect", "-f", fmt, container(service)], check=True, capture_output=True, text=True).stdout.strip()
 
 
 def call(method: str, path: str, **kw) -> requests.Response:
@@ -95,43 +114,66 @@ def test_the_malicious_model_runs_unprivileged_and_sees_no_other_process(deploye
 
 def test_the_malicious_model_reads_none_of_the_stacks_files_nor_the_other_endpoints_model(deployed):
     names, views = deployed
-    victim_dir = STATE / "serving" / "instances" / f"{views['victim']['id'].replace('-', '')}-v1"
+    victim_dir = SERVING_DIR / "instances" / f"{views['victim']['id'].replace('-', '')}-v1"
     targets = [
         f"read:{victim_dir / 'model' / 'MLmodel'}",
         f"list:{victim_dir}",
-        f"list:{STATE / 'serving' / 'instances'}",
-        f"list:{STATE / 'serving' / 'logs'}",
-        f"list:{STATE / 'minio'}",
-        f"list:{STATE / 'postgres'}",
-        f"list:{STATE / 'logs'}",
-        f"read:{STATE / 'secrets.json'}",
-        f"read:{STATE / 'env'}",
-        f"list:{STATE}",
+        f"list:{SERVING_DIR / 'instances'}",
+        f"list:{SERVING_DIR / 'logs'}",
+        f"list:{SERVING_DIR / 'staging'}",
+        f"list:{SERVING_DIR}",
     ]
-    assert STATE.is_dir(), "LOCAL_STATE_DIR must name the stack's state folder"
+    if APPLIANCE:
+        # The stack's databases, objects and secrets live in other containers: this one has none
+        # of their files at all. What it has, the victim's model and the runtime's logs, it keeps
+        # from the probe; the victim's directory is really there (the runtime serves from it).
+        check = subprocess.run(["docker", "exec", container("serving"), "test", "-f", str(victim_dir / "model" / "MLmodel")], check=False)
+        assert check.returncode == 0, f"{victim_dir} is not where the runtime keeps the victim's model"
+    else:
+        assert STATE.is_dir(), "LOCAL_STATE_DIR must name the stack's state folder"
+        targets += [
+            f"list:{STATE / 'minio'}",
+            f"list:{STATE / 'postgres'}",
+            f"list:{STATE / 'logs'}",
+            f"read:{STATE / 'secrets.json'}",
+            f"read:{STATE / 'env'}",
+            f"list:{STATE}",
+        ]
     for target, outcome in probe(names, *targets).items():
         assert outcome["got"] is None, f"{target}: {outcome}"
         assert "Permission" in outcome["error"] or "No such file" in outcome["error"], f"{target}: {outcome}"
 
 
 def test_the_malicious_model_connects_to_nothing(deployed):
-    names, _ = deployed
-    ports = {
-        "postgres": port_of(STACK["DATABASE_URL"].replace("postgresql://", "http://")),
-        "minio": port_of(STACK["S3_ENDPOINT"]),
-        "mlflow": port_of(STACK["MLFLOW_URL"]),
-        "hub": port_of(STACK["AUTH_URL"]),
-        "gitlab": port_of(STACK["GITLAB_URL"]),
-        "serving runtime": port_of(STACK["SERVING_URL"]),
-    }
-    for name, port in ports.items():
-        # The test itself reaches each of them: the refusal below is the endpoint's, not a dead port.
-        import socket
-
-        socket.create_connection(("127.0.0.1", port), timeout=3).close()
-    pg_socket = STATE / "postgres" / "run" / f".s.PGSQL.{ports['postgres']}"
-    assert pg_socket.exists(), pg_socket
-    targets = [f"connect:127.0.0.1:{p}" for p in ports.values()] + ["connect:1.1.1.1:443", "connect:pypi.org:443", f"unix:{pg_socket}"]
+    names, views = deployed
+    if APPLIANCE:
+        # By address: the hub and the runtime on the serving network, which the runtime itself
+        # reaches (so the refusal below is the endpoint's, not a dead address); by name: every
+        # service of the stack (the runtime's network resolves only the hub's).
+        reachable = {"hub": (address_on("hub", "serving"), 3000), "serving runtime": (address_on("serving", "serving"), 5002)}
+        for name, (host, port) in reachable.items():
+            check = f"import socket; socket.create_connection(({host!r}, {port}), timeout=3).close()"
+            r = subprocess.run(["docker", "exec", container("serving"), "python", "-c", check], check=False, capture_output=True, text=True)
+            assert r.returncode == 0, f"the runtime does not reach {name} at {host}:{port}: {r.stderr}"
+        targets = [f"connect:{h}:{p}" for h, p in reachable.values()]
+        targets += [f"connect:{n}" for n in ("hub:3000", "serving:5002", "mlflow:5000", "postgres:5432", "minio:9000", "gitlab-dev:" + os.environ.get("APPLIANCE_GITLAB_PORT", "3001"), "traefik:443")]
+        victim_socket = SERVING_DIR / "instances" / f"{views['victim']['id'].replace('-', '')}-v1" / "scoring.sock"
+        targets += ["connect:1.1.1.1:443", "connect:pypi.org:443", f"unix:{victim_socket}"]
+    else:
+        ports = {
+            "postgres": port_of(STACK["DATABASE_URL"].replace("postgresql://", "http://")),
+            "minio": port_of(STACK["S3_ENDPOINT"]),
+            "mlflow": port_of(STACK["MLFLOW_URL"]),
+            "hub": port_of(STACK["AUTH_URL"]),
+            "gitlab": port_of(STACK["GITLAB_URL"]),
+            "serving runtime": port_of(STACK["SERVING_URL"]),
+        }
+        for name, port in ports.items():
+            # The test itself reaches each of them: the refusal below is the endpoint's, not a dead port.
+            socket.create_connection(("127.0.0.1", port), timeout=3).close()
+        pg_socket = STATE / "postgres" / "run" / f".s.PGSQL.{ports['postgres']}"
+        assert pg_socket.exists(), pg_socket
+        targets = [f"connect:127.0.0.1:{p}" for p in ports.values()] + ["connect:1.1.1.1:443", "connect:pypi.org:443", f"unix:{pg_socket}"]
     for target, outcome in probe(names, *targets).items():
         assert outcome["got"] is None, f"{target}: {outcome}"
 

@@ -80,14 +80,40 @@ describe("networks", () => {
   it("gives the internal networks no route outside", () => {
     expect(compose.networks.internal.internal).toBe(true);
     expect(compose.networks.storage.internal).toBe(true);
+    expect(compose.networks.serving.internal).toBe(true);
     expect(compose.networks.edge?.internal).toBeFalsy();
   });
 
-  it("puts the hub on both networks, Traefik on the edge and MinIO's storage network, and nothing else on storage", () => {
-    expect(networksOf(services.hub).sort()).toEqual(["edge", "internal"]);
+  it("puts the hub on its three networks, Traefik on the edge and MinIO's storage network, and nothing else on storage", () => {
+    expect(networksOf(services.hub).sort()).toEqual(["edge", "internal", "serving"]);
     expect(networksOf(services.traefik).sort()).toEqual(["edge", "storage"]);
     const onStorage = Object.entries(services).filter(([, s]) => networksOf(s).includes("storage")).map(([name]) => name);
     expect(onStorage.sort()).toEqual(["minio", "traefik"]);
+  });
+
+  it("puts the serving runtime, which runs untrusted model code, on the serving network alone, which it shares with the hub only", () => {
+    expect(networksOf(services.serving)).toEqual(["serving"]);
+    expect(services.serving.ports).toBeUndefined();
+    const onServing = Object.entries(services).filter(([, s]) => networksOf(s).includes("serving")).map(([name]) => name);
+    expect(onServing.sort()).toEqual(["hub", "serving"]);
+    // No network of MLflow's, Postgres', MinIO's or GitLab's: their names do not even resolve there.
+    for (const other of ["mlflow", "postgres", "minio", "minio-bucket", "mlflow-gc", "gitlab-dev", "traefik"]) {
+      expect(networksOf(services[other]).filter((n) => networksOf(services.serving).includes(n)), other).toEqual([]);
+    }
+  });
+
+  it("gives the serving runtime the hub's address on that network and the one capability its namespaces need", () => {
+    const env = interpolateTree(compose, filledExampleEnv({})).services;
+    expect(env.serving.environment).toMatchObject({ SERVING_HUB_URL: "http://hub:3000", SERVING_NETWORK_ISOLATION: "required", SERVING_HOST: "0.0.0.0" });
+    expect(env.hub.environment!.SERVING_URL).toBe(`http://serving:${env.serving.environment!.SERVING_PORT}`);
+    expect(env.hub.environment!.SERVING_TOKEN).toBe(env.serving.environment!.SERVING_TOKEN);
+    const serving = services.serving as Record<string, unknown>;
+    expect(serving.cap_add).toEqual(["SYS_ADMIN"]);
+    for (const key of ["privileged", "security_opt", "cap_drop", "devices", "network_mode", "pid", "ipc"]) expect(serving[key], key).toBeUndefined();
+    // No credential of the stack: only its own token, the hub's URL and its limits.
+    expect(Object.keys(services.serving.environment!).filter((n) => /SECRET|PASSWORD|DATABASE|S3_|GITLAB|AWS|AUTH/.test(n))).toEqual([]);
+    // Serving is on by default, and off with SERVING_URL set empty.
+    expect(interpolateTree(compose, filledExampleEnv({ SERVING_URL: "" })).services.hub.environment!.SERVING_URL).toBe("");
   });
 
   it("publishes ports only for Traefik (HTTP, HTTPS) and the demo's GitLab stand-in, on every address unless PUBLISH_ADDRESS names one", () => {
@@ -143,7 +169,7 @@ describe("health, start order and operations", () => {
   });
 
   it("keeps the data of every stateful service in a named volume", () => {
-    const stateful = { postgres: "/var/lib/postgresql/data", minio: "/data", traefik: "/letsencrypt" };
+    const stateful = { postgres: "/var/lib/postgresql/data", minio: "/data", traefik: "/letsencrypt", serving: "/var/lib/mlflow-serving" };
     for (const [name, dir] of Object.entries(stateful)) {
       const mount = services[name].volumes?.find((v) => v.split(":")[1] === dir);
       expect(mount, `${name} ${dir}`).toBeDefined();

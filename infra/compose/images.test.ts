@@ -25,6 +25,7 @@ import {
 
 const hubStages = readStages(readRepoFile("Dockerfile"));
 const mlflowStages = readStages(readRepoFile("infra/mlflow/Dockerfile"));
+const servingStages = readStages(readRepoFile("infra/serving/Dockerfile"));
 const ignored = dockerignore().add(readRepoFile(".dockerignore").split("\n"));
 const pkg = JSON.parse(readRepoFile("package.json")) as { scripts: Record<string, string>; engines: { node: string } };
 
@@ -45,7 +46,7 @@ describe("image pins", () => {
   });
 
   it("builds every image from pinned base images or earlier stages", () => {
-    for (const [file, stages] of [["Dockerfile", hubStages], ["infra/mlflow/Dockerfile", mlflowStages]] as const) {
+    for (const [file, stages] of [["Dockerfile", hubStages], ["infra/mlflow/Dockerfile", mlflowStages], ["infra/serving/Dockerfile", servingStages]] as const) {
       stages.forEach((stage, i) => {
         const earlier = stages.slice(0, i).map((s) => s.name);
         expect(earlier.includes(stage.base) || isPinned(stage.base), `${file}: FROM ${stage.base}`).toBe(true);
@@ -209,5 +210,41 @@ describe("MLflow's Dockerfile", () => {
   it("runs MLflow as a non-root user", () => {
     expect(words(keyword(stage, "USER").at(-1)!)[0]).not.toMatch(/^(root|0)(:|$)/);
     expect(execForm(keyword(stage, "ENTRYPOINT").at(-1)!)).toEqual(["mlflow"]);
+  });
+});
+
+describe("the serving runtime's Dockerfile", () => {
+  const requirements = readRepoFile("infra/serving/requirements.txt");
+  const [stage] = servingStages;
+  const { services } = loadCompose();
+
+  it("builds on the same MLflow image as the MLflow server, of the release its requirements.txt pins", () => {
+    const mlflow = /^mlflow==(\S+)$/m.exec(requirements)?.[1];
+    expect(servingStages).toHaveLength(1);
+    expect(stage.base).toBe(`ghcr.io/mlflow/mlflow:v${mlflow}`);
+    expect(stage.base).toBe(mlflowStages[0].base);
+    expect(services.serving.build).toEqual({ context: "infra/serving" });
+  });
+
+  it("installs requirements.txt, the local stack's serving pins, and checks util-linux's isolation tools are there", () => {
+    const copy = copies(stage).find((c) => sources(c).includes("requirements.txt"));
+    const target = copy && words(copy).at(-1);
+    const install = runs(stage).find((r) => r.includes("pip install") && r.includes(`-r ${target}`));
+    expect(install).toBeDefined();
+    for (const tool of ["unshare", "setpriv", "prlimit"]) expect(install, tool).toContain(`${tool} --version`);
+  });
+
+  it("copies in only files of its build context, and runs the supervisor as root, which drops each model to its own uid", () => {
+    for (const copy of copies(stage)) for (const source of sources(copy)) expect(fs.existsSync(path.join(REPO_ROOT, "infra/serving", source)), source).toBe(true);
+    expect(words(keyword(stage, "USER").at(-1)!)[0]).toBe("root");
+    const supervisor = copies(stage).find((c) => sources(c).includes("supervisor.py"))!;
+    expect(execForm(keyword(stage, "ENTRYPOINT").at(-1)!)).toEqual(["python", words(supervisor).at(-1)]);
+  });
+
+  it("listens where compose's healthcheck and the hub's SERVING_URL look, and keeps its data where the volume is", () => {
+    const env = environment(servingStages, "serving");
+    expect(env.SERVING_PORT).toBe(services.serving.environment!.SERVING_PORT);
+    expect(services.serving.healthcheck!.test.join(" ")).toContain(`http://127.0.0.1:${env.SERVING_PORT}/health`);
+    expect(services.serving.volumes).toContain(`serving-data:${env.SERVING_DATA_DIR}`);
   });
 });

@@ -7,6 +7,7 @@ import { mlflowBackendStoreUri, mlflowServerArgs, mlflowServerEnv } from "../loc
 import { portsWithOffset } from "../local/ports.ts";
 import { postgresUrls } from "../local/postgres.ts";
 import type { LocalSecrets } from "../local/secrets.ts";
+import { servingEnv } from "../local/serving.ts";
 import { hubEnv } from "../local/stack.ts";
 import { MINIO_RELEASE, POSTGRES_MAJOR } from "../local/versions.ts";
 import { loadCompose, readRepoFile } from "./compose-file.ts";
@@ -62,6 +63,12 @@ describe("the local stack and the compose file", () => {
     expect(Object.keys(services["mlflow-gc"].environment!).sort()).toEqual(Object.keys(local).sort());
   });
 
+  it("give the serving runtime the same environment variables, and it holds no other credential than its token", () => {
+    const local = servingEnv({ port: 5002, token: "t".repeat(43), hubUrl: "http://h", dataDir: "/d" });
+    expect(Object.keys(services.serving.environment!).sort()).toEqual(Object.keys(local).sort());
+    expect(services.serving.environment).toMatchObject({ SERVING_NETWORK_ISOLATION: local.SERVING_NETWORK_ISOLATION, MLFLOW_DISABLE_TELEMETRY: local.MLFLOW_DISABLE_TELEMETRY });
+  });
+
   it("give the hub every variable the local stack gives it, and besides only ones it may go without", () => {
     const local = hubEnv({ ports, secrets: localSecrets, db });
     const composeNames = Object.keys(services.hub.environment!);
@@ -77,5 +84,8 @@ describe("the local stack and the compose file", () => {
     expect(services.postgres.image).toMatch(new RegExp(`^postgres:${POSTGRES_MAJOR}\\.`));
     const pinned = /^mlflow==(\S+)$/m.exec(readRepoFile("infra/mlflow/requirements.txt"))?.[1];
     expect(readStages(readRepoFile("infra/mlflow/Dockerfile"))[0].base).toBe(`ghcr.io/mlflow/mlflow:v${pinned}`);
+    // The serving runtime's image starts from the same MLflow image, and installs the local stack's serving pins.
+    expect(/^mlflow==(\S+)$/m.exec(readRepoFile("infra/serving/requirements.txt"))?.[1]).toBe(pinned);
+    expect(readStages(readRepoFile("infra/serving/Dockerfile"))[0].base).toBe(`ghcr.io/mlflow/mlflow:v${pinned}`);
   });
 });

@@ -75,7 +75,7 @@ describe("the pipeline's rules", () => {
 describe("the images it publishes", () => {
   it("builds every image in merge requests for amd64 and arm64 and pushes none", () => {
     const mr = builds(pipelines.mergeRequest);
-    expect(mr.map((b) => b.name).sort()).toEqual(["image:hub", "image:mlflow", "image:ops", "image:tools"]);
+    expect(mr.map((b) => b.name).sort()).toEqual(["image:hub", "image:mlflow", "image:ops", "image:serving", "image:tools"]);
     for (const { name, build } of mr) {
       expect(build.platforms.sort(), name).toEqual(["linux/amd64", "linux/arm64"]);
       expect(build.push, name).toBe(false);
@@ -118,7 +118,7 @@ describe("the images it publishes", () => {
   });
 
   it("builds each image compose builds, under the repository and tag compose pulls, from the same context and target", () => {
-    expect(composeImages.map((c) => c.name).sort()).toEqual(["gitlab-dev", "hub", "migrate", "mlflow", "mlflow-gc", "ops"]);
+    expect(composeImages.map((c) => c.name).sort()).toEqual(["gitlab-dev", "hub", "migrate", "mlflow", "mlflow-gc", "ops", "serving"]);
     const release = builds(pipelines.release);
     for (const { name, image, build } of composeImages) {
       expect(image, `${name}: image`).toMatch(new RegExp(`^${REGISTRY_IMAGE}/[a-z]+:${pkg.version.replaceAll(".", "\\.")}$`));

@@ -21,6 +21,7 @@ export function servingEnv(o: { port: number; token: string; hubUrl: string; dat
     SERVING_DATA_DIR: o.dataDir,
     SERVING_MEMORY_MB: process.env.SERVING_MEMORY_MB ?? "1024",
     SERVING_CPUS: process.env.SERVING_CPUS ?? "1",
+    SERVING_NETWORK_ISOLATION: "required",
     MLFLOW_DISABLE_TELEMETRY: "true",
     DO_NOT_TRACK: "true",
   };

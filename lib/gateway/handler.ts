@@ -18,7 +18,7 @@ import { handleServing } from "../serving/gateway";
 import { parseServingPath } from "../serving/path";
 import type { SupervisorClient } from "../serving/supervisor";
 import type { RouteAction, RouteMatch } from "./routes";
-import { PART_LIST_MAX_BYTES, serverInfoThroughHub, type DirectStore } from "./transfers";
+import { directStoreFor, PART_LIST_MAX_BYTES, serverInfoThroughHub, type DirectStore } from "./transfers";
 
 export interface SessionIdentity {
   userId: string;
@@ -251,7 +251,8 @@ export function createGateway(o: GatewayOptions) {
     if (entry.action === "public" && entry.checks?.includes("server-info")) {
       const { status, json } = await mlflowRead(undefined, parsed.rawRest + search);
       if (status >= 500) throw upstreamFailure(entry.path, status, JSON.stringify(json));
-      sendJson(res, status === 200 ? serverInfoThroughHub(json, o.directStore !== undefined) : json, status);
+      const direct = directStoreFor(req.headers.authorization, req.headers.cookie, o.directStore) !== undefined;
+      sendJson(res, status === 200 ? serverInfoThroughHub(json, direct) : json, status);
       return { status, outcome: status >= 500 ? "error" : "allowed" };
     }
     if (entry.action === "public") {
@@ -284,7 +285,7 @@ export function createGateway(o: GatewayOptions) {
         query: new URLSearchParams(search),
         job: result.job as JobInfo | undefined,
         mlflow: (p) => mlflowRead(workspace, p),
-        store: o.directStore,
+        store: directStoreFor(req.headers.authorization, req.headers.cookie, o.directStore),
         mayDelete: decide("delete", result.access, o.deleteFloor).allow,
         deleteRole,
       };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { checks, type CheckContext } from "./checks";
 import { GatewayError } from "./errors";
-import { serverInfoThroughHub, StoreRefusal, type DirectStore } from "./transfers";
+import { SERVING_GRANT_PREFIX } from "../serving/grant";
+import { directStoreFor, serverInfoThroughHub, StoreRefusal, type DirectStore } from "./transfers";
 
 const WS = "gitlab-101";
 const RUN_ID = "a".repeat(32);
@@ -65,6 +66,23 @@ async function refusal(name: string, ctx: CheckContext): Promise<{ status: numbe
   }
   throw new Error(`${name} did not refuse`);
 }
+
+describe("who gets the public store", () => {
+  const store = {} as DirectStore;
+  const grant = `${SERVING_GRANT_PREFIX}${"p".repeat(40)}.${"s".repeat(43)}`;
+
+  it("gives it to tokens, Basic passwords and sessions when S3_PUBLIC_URL is set, and to no one without it", () => {
+    for (const [authorization, cookie] of [["Bearer glpat-bob-demo", undefined], [`Basic ${Buffer.from("u:mlfhub_abcdefgh").toString("base64")}`, undefined], [undefined, "authjs.session-token=x"], [undefined, undefined]]) {
+      expect(directStoreFor(authorization, cookie, store), `${authorization} ${cookie}`).toBe(store);
+      expect(directStoreFor(authorization, cookie, undefined)).toBeUndefined();
+    }
+  });
+
+  it("never to the serving runtime, which reaches the hub alone, as Bearer or Basic", () => {
+    expect(directStoreFor(`Bearer ${grant}`, undefined, store)).toBeUndefined();
+    expect(directStoreFor(`Basic ${Buffer.from(`x:${grant}`).toString("base64")}`, undefined, store)).toBeUndefined();
+  });
+});
 
 describe("server-info through a project URI", () => {
   it("says multipart and presigned transfers are off without a public store, keeping MLflow's other keys", () => {

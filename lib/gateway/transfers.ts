@@ -1,5 +1,6 @@
 import { artifactPathAllowed, storageKey, uploadKey } from "./artifact-paths";
 import type { CheckContext, CheckOutcome } from "./checks";
+import { readCredential } from "./credentials";
 import { GatewayError, invalid, unavailable } from "./errors";
 import { proxyListing, refuseOverwrite } from "./overwrite";
 
@@ -56,6 +57,21 @@ const CLOUD_PRESIGNED =
 
 const notImplemented = (message: string) => new GatewayError("NOT_IMPLEMENTED", message);
 const outside = () => new GatewayError("PERMISSION_DENIED", "Artifact paths must lie inside this project's MLflow (workspaces/<workspace>/<experiment id>/…).");
+
+/**
+ * The public store for this caller, if any. Never for the serving runtime (a serving grant): it
+ * reaches the hub alone (the appliance's serving network has no route to S3_PUBLIC_URL's host),
+ * so its model downloads stay on the artifact proxy, whatever their size.
+ */
+export function directStoreFor(authorization: string | undefined, cookie: string | undefined, store: DirectStore | undefined): DirectStore | undefined {
+  if (!store) return undefined;
+  try {
+    return readCredential(authorization, cookie).kind === "serving-grant" ? undefined : store;
+  } catch {
+    // A malformed credential: its request is refused anyway where it is verified.
+    return store;
+  }
+}
 
 /** server-info through a project URI: MLflow's answer, with the transfer keys saying what works through this hub. */
 export function serverInfoThroughHub(info: Record<string, unknown>, direct: boolean): Record<string, unknown> {
