@@ -78,7 +78,7 @@ with mlflow.start_run():
   await api("PUT", `${model}/1`);
   const endpoint = await waitReady(model);
   const instance = `${endpoint.id.replace(/-/g, "")}-v1`;
-  const socketPath = path.join(STATE, "serving", "instances", instance, "scoring.sock");
+  const socketPath = path.join(STATE, "serving", "sockets", `${instance}.sock`);
   const sup = new URL(SERVING);
   const hub = new URL(HUB);
   const servingToken = fs.readFileSync(path.join(STATE, "env"), "utf8").match(/^SERVING_TOKEN='(.*)'$/m)![1];

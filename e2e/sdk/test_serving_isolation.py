@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -157,8 +158,7 @@ def test_the_malicious_model_connects_to_nothing(deployed):
             assert r.returncode == 0, f"the runtime does not reach {name} at {host}:{port}: {r.stderr}"
         targets = [f"connect:{h}:{p}" for h, p in reachable.values()]
         targets += [f"connect:{n}" for n in ("hub:3000", "serving:5002", "mlflow:5000", "postgres:5432", "minio:9000", "gitlab-dev:" + os.environ.get("APPLIANCE_GITLAB_PORT", "3001"), "traefik:443")]
-        victim_socket = SERVING_DIR / "instances" / f"{views['victim']['id'].replace('-', '')}-v1" / "scoring.sock"
-        targets += ["connect:1.1.1.1:443", "connect:pypi.org:443", f"unix:{victim_socket}"]
+        targets += ["connect:1.1.1.1:443", "connect:pypi.org:443", f"unix:{victim_socket(views)}"]
     else:
         ports = {
             "postgres": port_of(STACK["DATABASE_URL"].replace("postgresql://", "http://")),
@@ -173,9 +173,30 @@ def test_the_malicious_model_connects_to_nothing(deployed):
             socket.create_connection(("127.0.0.1", port), timeout=3).close()
         pg_socket = STATE / "postgres" / "run" / f".s.PGSQL.{ports['postgres']}"
         assert pg_socket.exists(), pg_socket
-        targets = [f"connect:127.0.0.1:{p}" for p in ports.values()] + ["connect:1.1.1.1:443", "connect:pypi.org:443", f"unix:{pg_socket}"]
+        assert victim_socket(views).exists(), victim_socket(views)
+        targets = [f"connect:127.0.0.1:{p}" for p in ports.values()] + ["connect:1.1.1.1:443", "connect:pypi.org:443", f"unix:{pg_socket}", f"unix:{victim_socket(views)}"]
     for target, outcome in probe(names, *targets).items():
         assert outcome["got"] is None, f"{target}: {outcome}"
+
+
+def victim_socket(views: dict) -> Path:
+    """Where the runtime binds the victim endpoint's socket (infra/serving/supervisor.py)."""
+    return SERVING_DIR / "sockets" / f"{views['victim']['id'].replace('-', '')}-v1.sock"
+
+
+def test_the_malicious_model_cannot_put_another_endpoints_socket_in_place_of_its_own(deployed):
+    """The runtime (root) connects to each endpoint's socket by path: were that path in the model's
+    own folder, the model could swap it for a link to another endpoint's socket, and its callers
+    would invoke that other (another project's) model through it."""
+    names, views = deployed
+    target = f"hijack:{victim_socket(views)}"
+    outcome = probe(names, target)[target]
+    assert outcome["got"] == [], outcome
+    # Many at once, so the runtime opens new connections to the endpoint: each is answered by the
+    # probe itself (the victim would refuse these rows, or answer numbers).
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: probe(names, "uid"), range(16)))
+    assert all(a["uid"]["uid"] >= 61000 for a in answers), answers
 
 
 def test_a_model_that_crashes_at_load_shows_failed_with_its_log_and_takes_nothing_else_down(deployed):

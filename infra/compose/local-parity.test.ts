@@ -64,7 +64,7 @@ describe("the local stack and the compose file", () => {
   });
 
   it("give the serving runtime the same environment variables, and it holds no other credential than its token", () => {
-    const local = servingEnv({ port: 5002, token: "t".repeat(43), hubUrl: "http://h", dataDir: "/d" });
+    const local = servingEnv({ port: 5002, token: "t".repeat(43), hubUrl: "http://h", dataDir: "/d", uidBase: "61000" });
     expect(Object.keys(services.serving.environment!).sort()).toEqual(Object.keys(local).sort());
     expect(services.serving.environment).toMatchObject({ SERVING_NETWORK_ISOLATION: local.SERVING_NETWORK_ISOLATION, MLFLOW_DISABLE_TELEMETRY: local.MLFLOW_DISABLE_TELEMETRY });
   });

@@ -138,7 +138,7 @@ describe("the chart and the compose appliance", () => {
   it("run the serving runtime with the variables the local stack gives it, and compose's image once compose has one", () => {
     const text = template("serving.yaml");
     const names = envNames(text);
-    const local = servingEnv({ port: 5002, token: "t".repeat(32), hubUrl: "http://hub:3000", dataDir: "/d" });
+    const local = servingEnv({ port: 5002, token: "t".repeat(32), hubUrl: "http://hub:3000", dataDir: "/d", uidBase: "61000" });
     for (const name of Object.keys(local)) expect(names, name).toContain(name);
     // Every SERVING_* variable the chart sets is one the supervisor reads.
     const supervisor = readRepoFile("infra/serving/supervisor.py");

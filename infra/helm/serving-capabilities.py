@@ -9,8 +9,8 @@ both enough and no longer than needed.
 The supervisor is the real one: its download, launch (unshare, setpriv, prlimit, with the
 cgroups out of reach as in a container, whose /sys/fs/cgroup is read-only), readiness, usage
 and stop. What stands in: the model (SERVING_PYTHON is a small script that, run as
-`-c <download>`, writes an MLmodel file, and run as `-m uvicorn --uds <socket>`, answers HTTP on
-that socket saying what it sees of itself), and aiohttp's client (a few lines of HTTP over the
+`-c <download>`, writes an MLmodel file, and run as `-m uvicorn --fd <socket>`, answers HTTP on
+the socket it is handed saying what it sees of itself), and aiohttp's client (a few lines of HTTP over the
 unix socket), since the supervisor's virtualenv is not built here.
 
 Usage: python3 infra/helm/serving-capabilities.py   (as root; exit 0 when every step worked)
@@ -36,12 +36,12 @@ import os, socket, sys
 if sys.argv[1] == "-c":  # the download: <code> <models:/ uri> <destination>
     os.makedirs(sys.argv[-1]); open(os.path.join(sys.argv[-1], "MLmodel"), "w").write("flavors: {}\n")
     sys.exit(0)
-sock = sys.argv[sys.argv.index("--uds") + 1]
+fd = int(sys.argv[sys.argv.index("--fd") + 1])
 status = {l.split(":")[0]: l.split()[1] for l in open("/proc/self/status") if l.startswith(("CapEff", "CapBnd", "NoNewPrivs"))}
 seen = {"uid": os.getuid(), "pid": os.getpid(), "processes": len([p for p in os.listdir("/proc") if p.isdigit()]),
         "interfaces": [l.split(":")[0].strip() for l in open("/proc/net/dev").readlines()[2:]],
         "model_readable": os.access(os.environ["__pyfunc_model_path__"] + "/MLmodel", os.R_OK), **status}
-s = socket.socket(socket.AF_UNIX); s.bind(sock); s.listen(4)
+s = socket.socket(fileno=fd)  # bound and listening: the supervisor's
 while True:
     c, _ = s.accept(); c.recv(65536)
     body = repr(seen).encode()
@@ -91,7 +91,7 @@ def load_supervisor():
     fake = types.ModuleType("aiohttp")
     fake.ClientSession = _Session
     fake.ClientTimeout = lambda **kw: kw
-    fake.UnixConnector = lambda path: types.SimpleNamespace(path=path)
+    fake.UnixConnector = lambda path, **_: types.SimpleNamespace(path=path)
     fake.web = types.SimpleNamespace()
     sys.modules["aiohttp"] = fake
     spec = importlib.util.spec_from_file_location("supervisor", REPO / "infra/serving/supervisor.py")
@@ -125,7 +125,7 @@ async def main() -> int:
             return False
 
     async def run_instance():
-        inst = sup_mod.Instance(id="probe", project_id=1, model="m", version="1", uid=sup.free_uid(), dir=sup.instances_dir / "probe", log_path=sup.logs_dir / "probe.log")
+        inst = sup_mod.Instance(id="probe", project_id=1, model="m", version="1", uid=sup.free_uid(), dir=sup.instances_dir / "probe", log_path=sup.logs_dir / "probe.log", socket=sup.sockets_dir / "probe.sock")
         sup.instances[inst.id] = inst
         if not await step("download (chown to the endpoint's uid)", sup.download(inst, "grant")):
             return

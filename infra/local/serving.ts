@@ -12,13 +12,17 @@ export const SUPERVISOR = path.join(REPO_ROOT, "infra", "serving", "supervisor.p
  * to download models, and its per-endpoint limits. Nothing else of the hub's: no database, S3 or
  * GitLab credential.
  */
-export function servingEnv(o: { port: number; token: string; hubUrl: string; dataDir: string }): Record<string, string> {
+/** The first uid a stack's endpoints run as: stacks side by side (ports shifted) get uids of their own. */
+export const servingUidBase = (portOffset: number) => String(61000 + portOffset);
+
+export function servingEnv(o: { port: number; token: string; hubUrl: string; dataDir: string; uidBase: string }): Record<string, string> {
   return {
     SERVING_HOST: "127.0.0.1",
     SERVING_PORT: String(o.port),
     SERVING_TOKEN: o.token,
     SERVING_HUB_URL: o.hubUrl,
     SERVING_DATA_DIR: o.dataDir,
+    SERVING_UID_BASE: o.uidBase,
     SERVING_MEMORY_MB: process.env.SERVING_MEMORY_MB ?? "1024",
     SERVING_CPUS: process.env.SERVING_CPUS ?? "1",
     SERVING_NETWORK_ISOLATION: "required",

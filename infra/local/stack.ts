@@ -11,7 +11,7 @@ import { FETCH_BLOCKED_PORTS, MAX_HUB_REPLICAS, portsWithOffset, replicaPorts, t
 import { postgresUrls, startPostgres, type PostgresUrls } from "./postgres.ts";
 import { isAlive, isPortFree, LaunchError, stopService, type Service } from "./proc.ts";
 import { loadOrCreateSecrets, type LocalSecrets } from "./secrets.ts";
-import { servingEnv, startServing } from "./serving.ts";
+import { servingEnv, servingUidBase, startServing } from "./serving.ts";
 
 export interface StackOptions {
   stateDir?: string;
@@ -222,7 +222,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // The serving supervisor drops each model to a uid of its own, so it needs root; without root
     // (or with LOCAL_SERVING=off) the stack runs without it and the hub answers serving routes 503.
     if (process.env.LOCAL_SERVING !== "off" && process.getuid?.() === 0) {
-      await step("serving", () => startServing({ logDir, env: servingEnv({ port: ports.serving, token: secrets.servingToken, hubUrl: hubUrl.replace("localhost", "127.0.0.1"), dataDir: path.join(dir, "serving") }) }));
+      await step("serving", () => startServing({ logDir, env: servingEnv({ port: ports.serving, token: secrets.servingToken, hubUrl: hubUrl.replace("localhost", "127.0.0.1"), dataDir: path.join(dir, "serving"), uidBase: servingUidBase(offset) }) }));
     } else log("serving supervisor not started (needs root; LOCAL_SERVING=off skips it): model endpoints answer 503");
     for (const [i, port] of hubPorts.entries()) {
       const name = hubServiceName(i);

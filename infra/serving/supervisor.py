@@ -9,8 +9,9 @@ MLflow's own scoring server (`mlflow.pyfunc.scoring_server`, what `mlflow models
 - under its own unprivileged uid (from SERVING_UID_BASE), in its own 0700 directory and TMPDIR,
   with a clean environment (nothing of the supervisor's);
 - in network, pid and mount namespaces of its own (`unshare --net --pid --mount-proc`: only a
-  loopback that is down, no other process in sight), listening on a unix socket in its directory
-  that the supervisor, as root, alone can reach;
+  loopback that is down, no other process in sight), serving on a unix socket the supervisor
+  binds itself in a directory of root's alone and hands over as a file descriptor (the model
+  can neither reach another endpoint's socket nor put another socket in place of its own);
 - in a memory and a CPU cgroup (v1, where writable), or under prlimit's address-space limit.
 
 Invocations reach an instance through this process: /instances/<id>/{invocations,ping,health,version}.
@@ -26,6 +27,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import sys
 import time
 from dataclasses import dataclass, field
@@ -106,6 +108,8 @@ class Instance:
     uid: int
     dir: Path
     log_path: Path
+    # Bound by the supervisor in its sockets folder (root's, 0700), never in the instance's own.
+    socket: Path
     state: str = "starting"
     error: str | None = None
     pid: int | None = None
@@ -115,10 +119,6 @@ class Instance:
     limits: str = ""
     task: asyncio.Task | None = None
     session: ClientSession | None = None
-
-    @property
-    def socket(self) -> Path:
-        return self.dir / "scoring.sock"
 
     def log_tail(self) -> list[str]:
         try:
@@ -177,8 +177,13 @@ def read_int(path: Path) -> int | None:
         return None
 
 
+# Set by the supervisor to carry its uid range: a runtime clears its own stale cgroups at start,
+# never those of another runtime on the same machine (another stack's, with uids of its own).
+CGROUP_PREFIX = "mlflow-serving-"
+
+
 def cgroup_name(instance_id: str) -> str:
-    return f"mlflow-serving-{instance_id}"
+    return f"{CGROUP_PREFIX}{instance_id}"
 
 
 class Supervisor:
@@ -188,6 +193,9 @@ class Supervisor:
         self.instances_dir = s.data_dir / "instances"
         self.logs_dir = s.data_dir / "logs"
         self.staging_dir = s.data_dir / "staging"
+        self.sockets_dir = s.data_dir / "sockets"
+        global CGROUP_PREFIX
+        CGROUP_PREFIX = f"mlflow-serving-{s.uid_base}-"
 
     def prepare(self):
         if os.geteuid() != 0:
@@ -196,13 +204,13 @@ class Supervisor:
         # logs and downloads in progress are root's alone.
         self.s.data_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.s.data_dir, 0o711)
-        for d in (self.instances_dir, self.logs_dir, self.staging_dir):
+        for d in (self.instances_dir, self.logs_dir, self.staging_dir, self.sockets_dir):
             if d.exists():
                 shutil.rmtree(d)
             d.mkdir(mode=0o700)
         os.chmod(self.instances_dir, 0o711)
         for controller in ("memory", "cpu"):
-            for stale in (CGROUP_ROOT / controller).glob("mlflow-serving-*"):
+            for stale in (CGROUP_ROOT / controller).glob(f"{CGROUP_PREFIX}*"):
                 kill_cgroup(stale)
 
     def free_uid(self) -> int:
@@ -219,7 +227,7 @@ class Supervisor:
         if existing:
             await self.stop(instance_id)
         uid = self.free_uid()
-        inst = Instance(id=instance_id, project_id=project_id, model=model, version=version, uid=uid, dir=self.instances_dir / instance_id, log_path=self.logs_dir / f"{instance_id}.log")
+        inst = Instance(id=instance_id, project_id=project_id, model=model, version=version, uid=uid, dir=self.instances_dir / instance_id, log_path=self.logs_dir / f"{instance_id}.log", socket=self.sockets_dir / f"{instance_id}.sock")
         self.instances[instance_id] = inst
         inst.task = asyncio.create_task(self.run(inst, grant))
         return inst
@@ -311,7 +319,15 @@ class Supervisor:
         }
         # Idle connections live 30 s at the scoring server, 20 s in our pool (wait_ready): the pool drops
         # one before the server can close it under a request (uvicorn's default is 5 s, aiohttp's 15).
-        serve = [self.s.python, "-m", "uvicorn", "--uds", str(inst.socket), "--no-access-log", "--timeout-keep-alive", "30", "mlflow.pyfunc.scoring_server.app:app"]
+        # The listening socket is bound here, as root, in the sockets folder the model cannot enter,
+        # and passed down as a descriptor (uvicorn --fd): had the model its socket file in its own
+        # folder, it could replace it with a link to another endpoint's, which root would follow.
+        inst.socket.unlink(missing_ok=True)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(str(inst.socket))
+        os.chmod(inst.socket, 0o600)
+        listener.listen(128)
+        serve = [self.s.python, "-m", "uvicorn", "--fd", str(listener.fileno()), "--no-access-log", "--timeout-keep-alive", "30", "mlflow.pyfunc.scoring_server.app:app"]
         drop = ["setpriv", f"--reuid={inst.uid}", f"--regid={inst.uid}", "--clear-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"]
         limits = []
         memory_limited = any(g.parent.name == "memory" for g in groups)
@@ -330,8 +346,11 @@ class Supervisor:
         out = open(inst.log_path, "ab")
         out.write(f"starting MLflow's scoring server as uid {inst.uid} ({inst.limits})\n".encode())
         out.flush()
-        inst.process = await asyncio.create_subprocess_exec(*command, env=env, cwd=inst.dir / "tmp", stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True, preexec_fn=join_cgroups)
-        out.close()
+        try:
+            inst.process = await asyncio.create_subprocess_exec(*command, env=env, cwd=inst.dir / "tmp", stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True, preexec_fn=join_cgroups, pass_fds=(listener.fileno(),))
+        finally:
+            out.close()
+            listener.close()
         inst.pid = inst.process.pid
 
     _unshare_ok: bool | None = None
@@ -404,6 +423,7 @@ class Supervisor:
         await self.end_process(inst)
         shutil.rmtree(inst.dir, ignore_errors=True)
         shutil.rmtree(self.staging_dir / inst.id, ignore_errors=True)
+        inst.socket.unlink(missing_ok=True)
         try:
             inst.log_path.unlink()
         except OSError:

@@ -1,11 +1,12 @@
 """A deliberately malicious model (MLflow "models from code"): at load and on every prediction it
 tries to reach what the serving runtime must keep from it, and answers with what it got. Each input
 row names one probe: `env`, `uid`, `read:<path>`, `list:<path>`, `connect:<host>:<port>`,
-`unix:<socket path>`, `environs`."""
+`unix:<socket path>`, `hijack:<socket path>`, `environs`."""
 
 import json
 import os
 import socket
+import stat
 
 import mlflow
 from mlflow.pyfunc import PythonModel
@@ -36,6 +37,18 @@ def probe(target: str) -> dict:
                 s.settimeout(3)
                 s.connect(arg)
                 return {"probe": target, "got": "connected"}
+        if kind == "hijack":
+            # Every socket in its own folder (HOME is <folder>/tmp) replaced by a link to <path>.
+            folder = os.path.dirname(os.environ["HOME"].rstrip("/"))
+            replaced = []
+            for root, _dirs, files in os.walk(folder):
+                for name in files:
+                    path = os.path.join(root, name)
+                    if stat.S_ISSOCK(os.lstat(path).st_mode):
+                        os.unlink(path)
+                        os.symlink(arg, path)
+                        replaced.append(path)
+            return {"probe": target, "got": replaced}
         if kind == "environs":
             # Every process's environment this uid can read (the supervisor's holds SERVING_TOKEN).
             found = {}
