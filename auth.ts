@@ -39,8 +39,13 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
       // Auth.js links an account once and never updates its tokens: a user whose GitLab
       // grant was revoked (or whose refresh token expired) would stay locked out however
       // often they sign in again. Each sign-in stores the tokens it just got.
-      async signIn({ account }) {
+      // The GitLab username too (Auth.js keeps only name, email and image): the gateway names a
+      // session's writes and deploys by it, as it names a token's by what GitLab says of the token.
+      async signIn({ user, account, profile }) {
         if (account?.provider !== "gitlab" || !account.access_token) return;
+        // api/v4/user says `username`; an OpenID claim set says `preferred_username`.
+        const username = profile?.username ?? profile?.preferred_username;
+        if (user.id && typeof username === "string") await db().user.update({ where: { id: user.id }, data: { username } });
         await db().account.updateMany({
           where: { provider: "gitlab", providerAccountId: account.providerAccountId },
           data: sealAccountTokens(hubTokenKeyring(), account, {

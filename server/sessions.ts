@@ -56,9 +56,9 @@ function createSessionResolver(): SessionResolver {
     if (cached !== undefined) return cached || undefined;
     const asked = revoked;
     let identity: SessionIdentity | false = false;
-    let session: { userId: string; expires: Date } | null;
+    let session: { userId: string; expires: Date; user: { username: string | null } } | null;
     try {
-      session = await db().session.findUnique({ where: { sessionToken }, select: { userId: true, expires: true } });
+      session = await db().session.findUnique({ where: { sessionToken }, select: { userId: true, expires: true, user: { select: { username: true } } } });
     } catch {
       throw unavailable("The hub's database");
     }
@@ -66,7 +66,7 @@ function createSessionResolver(): SessionResolver {
     if (session && session.expires > new Date()) {
       try {
         const { token, refreshAt } = await gitlabAccess(session.userId);
-        identity = { userId: session.userId, token };
+        identity = { userId: session.userId, username: session.user.username ?? undefined, token };
         // Once the token is refreshed (by the dashboard or by us) GitLab revokes it: never hold it past that.
         if (refreshAt !== undefined) ttl = Math.max(1, Math.min(sessionTtlMs, refreshAt - Date.now()));
       } catch (e) {

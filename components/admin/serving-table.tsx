@@ -128,7 +128,7 @@ export function ServingTable({ rows, stop }: { rows: ServingRow[]; stop: StopEnd
                 {formatCount(r.requests)}
                 {r.meanLatencyMs !== null ? <span className="muted small"> · {r.meanLatencyMs.toFixed(1)} ms</span> : null}
               </td>
-              <td className="small">
+              <td className="small" data-column="deployed">
                 {r.deployedBy}, <RelativeTime ms={Date.parse(r.deployedAt)} />
               </td>
               <td>{r.state === "stopped" ? null : <StopButton row={r} stop={stop} />}</td>

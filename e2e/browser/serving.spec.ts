@@ -122,6 +122,9 @@ test("a Developer deploys from the model page, the copied snippets run and predi
       await expect(row).toHaveAttribute("data-state", "ready");
       await expect(row.getByRole("link", { name: FLOOD.path })).toHaveAttribute("href", `/projects/${FLOOD.path}`);
       await expect(row.locator("td[data-column='version']")).toHaveText(version);
+      // Deployed from bob's browser session: named by his GitLab username (kept at sign-in), as the audit row is.
+      await expect(row.locator("td[data-column='deployed']")).toContainText(/^bob, /);
+      expect(await hubQuery("select username from audit_events where route = 'serving:deploy' and project_id = $1 and user_id is not null order by time desc limit 1", [FLOOD.id])).toEqual([{ username: "bob" }]);
       await expect(row.locator("td[data-column='memory']")).toHaveText(/^\d+(\.\d+)? (KiB|MiB|GiB)$/);
       // Loading a scikit-learn model takes CPU: the time is the model's own processes' (a wrapper's would be 0.0).
       await expect(row.locator("td[data-column='cpuSeconds']")).toHaveText(/^(?!0\.0 s$)\d+\.\d s$/);
