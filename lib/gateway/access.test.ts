@@ -250,6 +250,27 @@ describe("forgetting cached answers when GitLab changes (revocations)", () => {
       await slow.close();
     }
   });
+
+  // lru-cache aborts a fetch whose key is cleared or deleted: that rejection once reached a request as a 500
+  // (a revocation listener reconnecting forgets all, and a token's revocation deletes its scopes mid-lookup).
+  it.each([
+    ["every answer is forgotten (forgetAll)", (r: ReturnType<typeof resolver>["r"]) => r.forgetAll()],
+    ["the token is revoked (forget)", (r: ReturnType<typeof resolver>["r"]) => r.forget(hashToken("glpat-alice-demo"))],
+  ])("answers a request whose lookup was in flight when %s, and keeps nothing of that answer", async (_when, forget) => {
+    const slow = await startGitLabDev({ fixturePath, port: 0, application, latencyMs: 300 });
+    try {
+      const { r, calls } = resolver({ gitlabUrl: slow.listenUrl });
+      const inFlight = r.resolve(token("glpat-alice-demo"), byId(101));
+      await new Promise((done) => setTimeout(done, 100));
+      forget(r);
+      expect(summary(await inFlight), "the request that asked still gets GitLab's answer").toMatchObject({ level: 50 });
+      expect(r.cached(token("glpat-alice-demo"), byId(101))).toBe(false);
+      await r.resolve(token("glpat-alice-demo"), byId(101));
+      expect(count(calls, "projects/:id")).toBe(2);
+    } finally {
+      await slow.close();
+    }
+  });
 });
 
 /** An OAuth access token from the stand-in, got the way the hub's sign-in gets one (authorization code). */

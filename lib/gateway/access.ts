@@ -167,6 +167,9 @@ export function createAccessResolver(o: AccessResolverOptions) {
   const scopeCache = new LRUCache<string, TokenScopes, string>({
     max: 100_000,
     ttl: Math.max(1, o.ttlSeconds) * 1000,
+    // A token revoked while its scopes are asked: the request that asked gets its answer (lru-cache
+    // would reject it with "deleted", a 500); a token's scopes never change, so keeping them is harmless.
+    ignoreFetchAbort: true,
     fetchMethod: (_key, _stale, { context }) => lookupScopes(context),
   });
   const scopesOf = async (token: string) => (o.ttlSeconds === 0 ? lookupScopes(token) : (await scopeCache.fetch(hashToken(token), { context: token }))!);
@@ -322,6 +325,9 @@ export function createAccessResolver(o: AccessResolverOptions) {
   const cache = new LRUCache<string, AccessResult, { credential: ResolvableCredential; ref: ProjectRef }>({
     max: 100_000,
     ttl: Math.max(1, o.ttlSeconds) * 1000,
+    // A clear or delete while GitLab is asked would reject the waiting request with "deleted" (a 500):
+    // it gets GitLab's answer instead, and `resolve` drops that answer, since the generation moved on.
+    ignoreFetchAbort: true,
     // Evicted, expired, replaced or deleted: out of the index too (an in-flight fetch was never in it).
     dispose: (value, key) => {
       if (!clearing) untag(key, typeof (value as Partial<AccessResult>)?.kind === "string" ? value : undefined);
