@@ -14,7 +14,10 @@ MLflow's own scoring server (`mlflow.pyfunc.scoring_server`, what `mlflow models
   can neither reach another endpoint's socket nor put another socket in place of its own);
 - in a memory and a CPU cgroup (v1, where writable), or under prlimit's address-space limit.
 
-Invocations reach an instance through this process: /instances/<id>/{invocations,ping,health,version}.
+Invocations reach an instance through a tunnel: the hub opens a connection with `CONNECT
+/instances/<id>` and this process's token, and from then on speaks HTTP to the scoring server
+itself while this process only copies bytes (no second HTTP stack on the invocation's path; the
+token never reaches the model). Every other connection is the control API's (aiohttp).
 """
 
 from __future__ import annotations
@@ -38,7 +41,6 @@ from aiohttp import ClientSession, ClientTimeout, UnixConnector, web
 log = logging.getLogger("serving")
 
 INSTANCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-SCORING_PATHS = {"invocations", "ping", "health", "version"}
 # A model name as MLflow allows it (no '/' or ':'), and a version number.
 MODEL_NAME = re.compile(r"^[^/:\x00-\x1f]{1,256}$")
 LOG_TAIL_LINES = 30
@@ -47,8 +49,6 @@ LOG_TAIL_LINES = 30
 # the hub's services).
 ISOLATE = ["unshare", "--net", "--pid", "--fork", "--mount", "--mount-proc"]
 CGROUP_ROOT = Path("/sys/fs/cgroup")
-# Answers of the scoring server the supervisor passes on as they are; hop-by-hop ones it drops.
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "authorization", "content-length"}
 
 
 def setting(name: str, default: str | None = None) -> str:
@@ -470,6 +470,110 @@ def kill_uid(uid: int):
             pass
 
 
+# What a connection may send before its request head is complete, and how long it may take.
+HEAD_LIMIT = 16 * 1024
+HEAD_TIMEOUT = 30
+REASONS = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 503: "Service Unavailable"}
+
+
+def raw_error(status: int, code: str, message: str, extra: str = "") -> bytes:
+    body = json.dumps({"error_code": code, "message": message}).encode()
+    head = f"HTTP/1.1 {status} {REASONS[status]}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\nconnection: close\r\n{extra}\r\n"
+    return head.encode() + body
+
+
+class Pipe(asyncio.Protocol):
+    """One side of a tunnel: writes what its transport reads to the other side, with backpressure."""
+
+    def __init__(self, peer: asyncio.Transport):
+        self.peer = peer
+
+    def data_received(self, data: bytes):
+        self.peer.write(data)
+
+    def eof_received(self):
+        self.peer.close()
+
+    def connection_lost(self, _exc):
+        self.peer.close()
+
+    # Our transport's buffer is full of what the other side sent: stop reading the other side.
+    def pause_writing(self):
+        self.peer.pause_reading()
+
+    def resume_writing(self):
+        self.peer.resume_reading()
+
+
+class Front(asyncio.Protocol):
+    """A connection to SERVING_PORT until its first request head decides what it is: a tunnel to an
+    instance (`CONNECT /instances/<id>` with the hub's token), or the control API's (handed to aiohttp
+    as it is, the bytes read so far included)."""
+
+    def __init__(self, sup: "Supervisor", control: web.Server):
+        self.sup = sup
+        self.control = control
+        self.buf = bytearray()
+        self.transport: asyncio.Transport | None = None
+        self.timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+        self.timer = asyncio.get_running_loop().call_later(HEAD_TIMEOUT, transport.close)
+
+    def data_received(self, data: bytes):
+        self.buf += data
+        end = self.buf.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self.buf) > HEAD_LIMIT:
+                self.refuse(400, "INVALID_PARAMETER_VALUE", "request head too large")
+            return
+        self.timer.cancel()
+        if self.buf.startswith(b"CONNECT "):
+            self.transport.pause_reading()
+            asyncio.ensure_future(self.tunnel(bytes(self.buf[: end + 4]), bytes(self.buf[end + 4 :])))
+            return
+        handler = self.control()
+        self.transport.set_protocol(handler)
+        handler.connection_made(self.transport)
+        handler.data_received(bytes(self.buf))
+
+    def connection_lost(self, _exc):
+        if self.timer:
+            self.timer.cancel()
+
+    def refuse(self, status: int, code: str, message: str, extra: str = ""):
+        self.transport.write(raw_error(status, code, message, extra))
+        self.transport.close()
+
+    async def tunnel(self, head: bytes, rest: bytes):
+        lines = head[:-4].split(b"\r\n")
+        target = lines[0].split(b" ")
+        auth = [v.strip() for n, _, v in (h.partition(b":") for h in lines[1:]) if n.strip().lower() == b"authorization"]
+        # Exactly one credential, the hub's: a second one is not guessed between.
+        if len(auth) != 1 or not hmac.compare_digest(auth[0], f"Bearer {self.sup.s.token}".encode()):
+            return self.refuse(401, "UNAUTHENTICATED", "the serving supervisor answers the hub only")
+        m = re.fullmatch(rb"/instances/([a-z0-9][a-z0-9-]{0,62})", target[1]) if len(target) == 3 and target[2] == b"HTTP/1.1" else None
+        inst = self.sup.instances.get(m.group(1).decode()) if m else None
+        if not inst:
+            return self.refuse(404, "RESOURCE_DOES_NOT_EXIST", "no such endpoint")
+        if inst.state != "ready":
+            return self.refuse(503, "TEMPORARILY_UNAVAILABLE", f"the endpoint is {inst.state}", "retry-after: 2\r\n")
+        loop = asyncio.get_running_loop()
+        try:
+            upstream, _ = await loop.create_unix_connection(lambda: Pipe(self.transport), str(inst.socket))
+        except OSError:
+            return self.refuse(503, "TEMPORARILY_UNAVAILABLE", "the endpoint did not answer", "retry-after: 2\r\n")
+        if self.transport.is_closing():
+            upstream.close()
+            return
+        self.transport.set_protocol(Pipe(upstream))
+        self.transport.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        if rest:
+            upstream.write(rest)
+        self.transport.resume_reading()
+
+
 def error(status: int, code: str, message: str, headers: dict | None = None) -> web.Response:
     return web.json_response({"error_code": code, "message": message}, status=status, headers=headers)
 
@@ -522,34 +626,12 @@ def make_app(sup: Supervisor) -> web.Application:
         stopped = await sup.stop(instance_id(request))
         return web.json_response({"stopped": stopped})
 
-    async def scoring(request: web.Request):
-        inst = sup.instances.get(instance_id(request))
-        op = request.match_info["op"]
-        if op not in SCORING_PATHS or not inst:
-            return error(404, "RESOURCE_DOES_NOT_EXIST", "no such endpoint")
-        if inst.state != "ready" or not inst.session:
-            return error(503, "TEMPORARILY_UNAVAILABLE", f"the endpoint is {inst.state}", {"retry-after": "2"})
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-        try:
-            async with inst.session.request(request.method, f"http://endpoint/{op}", params=request.query, headers=headers, data=request.content if request.body_exists else None) as upstream:
-                response = web.StreamResponse(status=upstream.status, headers={k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP})
-                if upstream.content_length is not None:
-                    response.content_length = upstream.content_length
-                await response.prepare(request)
-                async for chunk in upstream.content.iter_any():
-                    await response.write(chunk)
-                await response.write_eof()
-                return response
-        except OSError:
-            return error(503, "TEMPORARILY_UNAVAILABLE", "the endpoint did not answer", {"retry-after": "2"})
-
     app = web.Application(middlewares=[authenticated], client_max_size=1024**3)
     app.router.add_get("/health", health)
     app.router.add_get("/instances", list_instances)
     app.router.add_put("/instances/{id}", put_instance)
     app.router.add_get("/instances/{id}", get_instance)
     app.router.add_delete("/instances/{id}", delete_instance)
-    app.router.add_route("*", "/instances/{id}/{op}", scoring)
 
     async def on_cleanup(_app):
         await sup.stop_all()
@@ -564,7 +646,22 @@ def main():
     sup = Supervisor(s)
     sup.prepare()
     log.info("serving supervisor on %s:%d, instances in %s, hub at %s", s.host, s.port, s.data_dir, s.hub_url)
-    web.run_app(make_app(sup), host=s.host, port=s.port, print=None, access_log=None)
+    asyncio.run(serve(sup))
+
+
+async def serve(sup: Supervisor):
+    runner = web.AppRunner(make_app(sup), access_log=None)
+    await runner.setup()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: Front(sup, runner.server), sup.s.host, sup.s.port)
+    stopping = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    try:
+        await stopping.wait()
+    finally:
+        server.close()
+        await runner.cleanup()
 
 
 if __name__ == "__main__":

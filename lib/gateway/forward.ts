@@ -29,6 +29,8 @@ export interface ForwardTarget {
   agent?: http.Agent;
   /** What the caller is told is unavailable when the upstream cannot be reached; MLflow by default. */
   upstream?: string;
+  /** Which of the agent's pools (the serving runtime's tunnels are one per instance). */
+  instance?: string;
 }
 
 function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
@@ -141,7 +143,8 @@ export function forward(
       path: target.path,
       headers: upstreamHeaders(req.headers, target),
       agent: target.agent ?? mlflowAgent,
-    });
+      ...(target.instance ? { instance: target.instance } : {}),
+    } as http.RequestOptions);
     let status = 503;
     let answered = false;
     res.once("close", () => {

@@ -29,8 +29,7 @@ function fakeSupervisor() {
   const grants: string[] = [];
   const client: SupervisorClient = {
     base: new URL("http://127.0.0.1:1"),
-    authorization: "Bearer x",
-    agent: undefined as never,
+    tunnels: undefined as never,
     list: async () => [...instances.values()].map((i) => ({ ...i })),
     start: async (id, body) => {
       grants.push(body.grant);

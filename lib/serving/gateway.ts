@@ -68,7 +68,8 @@ export async function handleServing(req: IncomingMessage, res: ServerResponse, p
   const status = await forward(
     req,
     res,
-    { base: supervisor.base, path: `/instances/${instance}/${op}${search}`, headers: { authorization: supervisor.authorization }, agent: supervisor.agent, upstream: "The model endpoint" },
+    // Through the runtime's tunnel to the instance's scoring server, which gets MLflow's own paths.
+    { base: supervisor.base, path: `/${op}${search}`, agent: supervisor.tunnels, instance, upstream: "The model endpoint" },
     (e) => ctx.sendError(e),
   );
   servingRequests.labels(String(access.project.id), endpoint.model, endpoint.ref, op, String(status)).observe(Number(process.hrtime.bigint() - started) / 1e9);

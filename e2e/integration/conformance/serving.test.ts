@@ -1,3 +1,4 @@
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { plant, plantFlood, type Planted } from "./fixtures.ts";
 import { FLOOD, leaked, PUBLIC_MODELS, SEGMENTATION, send, TOKENS, type Reply } from "./hub.ts";
@@ -130,5 +131,47 @@ describe("a public project's endpoint", () => {
     expectReached(await send({ path: `${endpointOf(publicModels)}/ping` }), "anonymous");
     expectRefused(await send({ method: "PUT", path: endpointOf(publicModels), token: TOKENS.oscar }), 403, "PERMISSION_DENIED", "oscar deploys");
     expectRefused(await send({ method: "PUT", path: endpointOf(publicModels) }), 401, "UNAUTHENTICATED", "anonymous deploys");
+  });
+});
+
+describe("the serving runtime's tunnels (the hub's one way to an instance)", () => {
+  /** One raw exchange with the runtime: what it answers to a request head, until it closes the connection. */
+  function exchange(head: string): Promise<string> {
+    const url = new URL(process.env.SERVING_URL!);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: url.hostname, port: Number(url.port) }, () => socket.write(head));
+      let answer = "";
+      socket.setTimeout(10_000, () => socket.destroy(new Error(`no answer to ${JSON.stringify(head.split("\r\n")[0])}: ${answer}`)));
+      socket.on("data", (c: Buffer) => (answer += c.toString("latin1")));
+      socket.on("close", () => resolve(answer));
+      socket.on("error", reject);
+    });
+  }
+  const connect = (instance: string, ...authorization: string[]) =>
+    exchange(`CONNECT /instances/${instance} HTTP/1.1\r\nhost: serving\r\n${authorization.map((a) => `authorization: ${a}\r\n`).join("")}\r\n`);
+  const bodyOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4)) as { error_code: string };
+  const right = () => `Bearer ${process.env.SERVING_TOKEN}`;
+
+  it("opens only for SERVING_TOKEN, sent once: none, a wrong one or two are refused 401 and the connection closed", async () => {
+    for (const auth of [[], ["Bearer wrong-token-wrong-token-wrong-token"], [right(), right()], [right().toLowerCase()]]) {
+      const answer = await connect("abcdef-v1", ...auth);
+      expect(answer.split("\r\n")[0], auth.join(" + ")).toBe("HTTP/1.1 401 Unauthorized");
+      expect(bodyOf(answer)).toMatchObject({ error_code: "UNAUTHENTICATED" });
+    }
+  });
+
+  it("refuses an instance it does not run, or a name that is not an instance's, 404 without reaching anything", async () => {
+    for (const instance of ["abcdef-v1", "..%2fsockets%2fx", "ABC", "a/../b"]) {
+      const answer = await connect(instance, right());
+      expect(answer.split("\r\n")[0], instance).toBe("HTTP/1.1 404 Not Found");
+      expect(bodyOf(answer)).toMatchObject({ error_code: "RESOURCE_DOES_NOT_EXIST" });
+    }
+  });
+
+  it("hands every other request to its control API, which asks for the token too", async () => {
+    expect((await exchange("GET /health HTTP/1.1\r\nhost: serving\r\nconnection: close\r\n\r\n")).split("\r\n")[0]).toBe("HTTP/1.1 200 OK");
+    expect((await exchange("GET /instances HTTP/1.1\r\nhost: serving\r\nconnection: close\r\n\r\n")).split("\r\n")[0]).toBe("HTTP/1.1 401 Unauthorized");
+    // The path the runtime once proxied invocations on is gone: the tunnel is the only way in.
+    expect((await exchange(`POST /instances/abcdef-v1/invocations HTTP/1.1\r\nhost: serving\r\nauthorization: ${right()}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`)).split("\r\n")[0]).toBe("HTTP/1.1 404 Not Found");
   });
 });
