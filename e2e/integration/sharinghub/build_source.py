@@ -21,6 +21,7 @@ import argparse
 import hashlib
 import json
 import os
+import signal
 import pathlib
 import socket
 import subprocess
@@ -58,6 +59,8 @@ def start_server(backend_store_uri, destination, log_file):
         [str(bin_dir / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
          "--backend-store-uri", backend_store_uri, "--artifacts-destination", destination],
         stdout=log_file, stderr=subprocess.STDOUT, env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+        # A group of its own: `mlflow server` runs gunicorn as a child, which its own end leaves running.
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 180
@@ -70,8 +73,23 @@ def start_server(backend_store_uri, destination, log_file):
                     return proc, url
         except OSError:
             time.sleep(0.5)
-    proc.terminate()
+    stop_server(proc)
     raise SystemExit(f"MLflow 2.14's server did not answer within 180 s; see {log_file.name}")
+
+
+def stop_server(proc):
+    """The server and its gunicorn master and workers: the whole process group."""
+    deadline = time.time() + 60
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        while time.time() < deadline:
+            proc.poll()
+            os.killpg(proc.pid, 0)  # raises once no process of the group is left
+            time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
 
 
 def project_experiment(client, name, project_path):
@@ -208,8 +226,7 @@ def main():
                 "predict": {"model": flood_model, "alias": "champion", "input": PREDICT_INPUT, "output": predictions},
             }
         finally:
-            proc.terminate()
-            proc.wait(timeout=60)
+            stop_server(proc)
     pathlib.Path(a.expected).write_text(json.dumps(expected, indent=1, sort_keys=True))
 
 
