@@ -36,21 +36,30 @@ function post(target: { socketPath?: string; host?: string; port?: number; agent
   });
 }
 
-async function measure(name: string, once: () => Promise<number>) {
+/**
+ * The paths measured in turn, request by request (direct, runtime, hub, direct, …): on a shared
+ * virtual machine the speed drifts over seconds, and paths measured one block after another
+ * compared different moments (a round once showed the hub faster than the path it goes through).
+ */
+async function measure(paths: { name: string; once: () => Promise<number> }[]) {
   // Warm-up answers are not checked: the runtime once answered 500 to the first invocation after
   // 5 s idle, on a pooled connection the scoring server had closed (fixed: its keep-alive outlives the pool's).
-  for (let i = 0; i < 100; i++) await once().catch(() => 0);
-  const ms: number[] = [];
-  let failed = 0;
+  for (let i = 0; i < 100; i++) for (const p of paths) await p.once().catch(() => 0);
+  const ms = paths.map(() => [] as number[]);
+  const failed = paths.map(() => 0);
   for (let i = 0; i < N; i++) {
-    const t0 = process.hrtime.bigint();
-    const status = await once();
-    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    if (status !== 200) failed++;
+    for (const [k, p] of paths.entries()) {
+      const t0 = process.hrtime.bigint();
+      const status = await p.once();
+      ms[k].push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (status !== 200) failed[k]++;
+    }
   }
-  ms.sort((a, b) => a - b);
-  const q = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))];
-  return { name, p50: q(0.5), p99: q(0.99), failed };
+  return paths.map((p, k) => {
+    const sorted = ms[k].sort((a, b) => a - b);
+    const q = (x: number) => sorted[Math.min(sorted.length - 1, Math.floor(x * sorted.length))];
+    return { name: p.name, p50: q(0.5), p99: q(0.99), failed: failed[k] };
+  });
 }
 
 const api = (method: string, p: string) => fetch(`${HUB}/mlflow/${PROJECT}/serving/${p}`, { method, headers: { authorization: `Bearer ${TOKEN}` } }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
@@ -84,15 +93,15 @@ with mlflow.start_run():
   const hub = new URL(HUB);
   const servingToken = fs.readFileSync(path.join(STATE, "env"), "utf8").match(/^SERVING_TOKEN='(.*)'$/m)![1];
   const tunnels = new TunnelAgent(sup, `Bearer ${servingToken}`);
-  // Rounds of the three back to back: on a shared machine the load drifts, and a round's three rows saw the same.
+  // Rounds of the three paths, interleaved request by request.
   for (let round = 1; round <= ROUNDS; round++) {
-    const rows = [
-      await measure("scoring server (its unix socket)", () => post({ socketPath }, "/invocations", {})),
+    const rows = await measure([
+      { name: "scoring server (its unix socket)", once: () => post({ socketPath }, "/invocations", {}) },
       // The hub's own way through the runtime: a kept-alive tunnel (CONNECT) to the instance.
-      await measure("serving runtime (its tunnel)", () => post({ host: sup.hostname, port: Number(sup.port), agent: tunnels, instance }, "/invocations", {})),
-      await measure("hub gateway", () => post({ host: hub.hostname, port: Number(hub.port) }, `/mlflow/${PROJECT}/serving/${model}/1/invocations`, { authorization: `Bearer ${TOKEN}` })),
-    ];
-    console.log(`invocation latency, round ${round} of ${ROUNDS}, ${N} sequential requests each (ms):`);
+      { name: "serving runtime (its tunnel)", once: () => post({ host: sup.hostname, port: Number(sup.port), agent: tunnels, instance }, "/invocations", {}) },
+      { name: "hub gateway", once: () => post({ host: hub.hostname, port: Number(hub.port) }, `/mlflow/${PROJECT}/serving/${model}/1/invocations`, { authorization: `Bearer ${TOKEN}` }) },
+    ]);
+    console.log(`invocation latency, round ${round} of ${ROUNDS}, ${N} sequential requests on each path, interleaved (ms):`);
     for (const r of rows) console.log(`  ${r.name.padEnd(34)} p50 ${r.p50.toFixed(2)}  p99 ${r.p99.toFixed(2)}${r.failed ? `  (${r.failed} answers not 200)` : ""}`);
     console.log(`  added by the hub + runtime at p50: ${(rows[2].p50 - rows[0].p50).toFixed(2)} ms; by the runtime's tunnel: ${(rows[1].p50 - rows[0].p50).toFixed(2)} ms; by the hub alone: ${(rows[2].p50 - rows[1].p50).toFixed(2)} ms`);
   }
