@@ -29,7 +29,9 @@ import types
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-UID_BASE = 61000
+# Below every local stack's endpoint uids (61000 + the stack's port offset): scripts/test-helm kills
+# what is left running as this uid after a run without KILL, and must touch nobody else's endpoint.
+UID_BASE = int(os.environ.get("SERVING_CAPS_UID", "60000"))
 
 FAKE_PYTHON = r'''#!/usr/bin/python3
 import os, socket, sys
