@@ -39,7 +39,7 @@ describe("admin serving table", () => {
     expect([link.textContent, link.getAttribute("href")]).toEqual(["ml-team/flood-detection", "/projects/ml-team/flood-detection"]);
     expect(tr.textContent).toContain("@champion");
     expect(within(tr).getByTestId("endpoint-state").textContent).toBe("ready");
-    expect(cells(tr)).toEqual({ version: "2", memory: "150 MiB", cpu: "13 %", cpuSeconds: "4.3 s", requests: "1,234 · 3.3 ms" });
+    expect(cells(tr)).toEqual({ version: "2", memory: "150 MiB", cpu: "13 %", cpuSeconds: "4.3 s", requests: "1,234 · 3.3 ms", deployed: expect.stringMatching(/^bob, .+ ago$/) });
     expect(tr.querySelector("td[data-column='memory']")!.getAttribute("title")).toBe("Limits: memory 1024 MB, 1 CPU");
   });
 
