@@ -119,7 +119,9 @@ async function main() {
       return;
     }
     case "tools": {
-      const tools = { MINIO_BINARY: await ensureMinio(), MLFLOW_VENV: await ensureMlflowVenv(), SDK_VENV: await ensureSdkVenv(), SHARINGHUB_VENV: await ensureSharingHubVenv(), SERVING_VENV: await ensureServingVenv() };
+      // Built side by side: from cold, MinIO's Go build is CPU-bound while the pip installs mostly wait on PyPI.
+      const built = await Promise.all([ensureMinio(), ensureMlflowVenv(), ensureSdkVenv(), ensureSharingHubVenv(), ensureServingVenv()]);
+      const tools = Object.fromEntries(["MINIO_BINARY", "MLFLOW_VENV", "SDK_VENV", "SHARINGHUB_VENV", "SERVING_VENV"].map((k, i) => [k, built[i]]));
       if (values.print) process.stdout.write(Object.entries(tools).map(([k, v]) => `${k}=${v}\n`).join(""));
       else for (const [k, v] of Object.entries(tools)) say(`${k} ${v}`);
       return;
