@@ -8,15 +8,13 @@
 // hub alternating, and reports medians (default 1).
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
 import YAML from "yaml";
 import { REPO_ROOT } from "../infra/local/paths.ts";
 import { PORT_OFFSETS } from "../infra/local/ports.ts";
 import { startStack, type Stack } from "../infra/local/stack.ts";
-import { combine, load, type LoadResult } from "./load.ts";
+import { combine, load, timedTransfer, type LoadResult } from "./load.ts";
 
 const STATE = path.join(REPO_ROOT, ".local", "bench");
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 500);
@@ -87,32 +85,20 @@ async function hubMajorGcs(stack: Stack): Promise<number> {
  */
 async function transfer(base: string, headers: Record<string, string>, artifactPath: string, mb: number, hubStack?: Stack) {
   const pid = hubStack ? hubPid(hubStack) : undefined;
-  const block = Buffer.alloc(1 << 20, 7);
   const url = new URL(`${base}/api/2.0/mlflow-artifacts/artifacts/${artifactPath}`);
   const baseline = pid ? rssMiB(pid) : 0;
   let peak = baseline;
   const sampler = pid ? setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 50) : undefined;
-  const request = (method: string, body?: Readable) =>
-    new Promise<{ seconds: number; bytes: number; status: number }>((resolve, reject) => {
-      const t0 = performance.now();
-      const req = http.request(url, { method, headers: { ...headers, ...(body ? { "content-type": "application/octet-stream", "content-length": mb * block.length } : {}) } }, (res) => {
-        let bytes = 0;
-        res.on("data", (c: Buffer) => (bytes += c.length));
-        res.on("end", () => resolve({ seconds: (performance.now() - t0) / 1000, bytes, status: res.statusCode ?? 0 }));
-      });
-      req.on("error", reject);
-      if (body) body.pipe(req);
-      else req.end();
-    });
+  const request = (method: string, uploadMiB?: number) => timedTransfer(url, method, headers, uploadMiB);
   const gcs0 = hubStack ? await hubMajorGcs(hubStack) : NaN;
-  const up = await request("PUT", Readable.from((function* () { for (let i = 0; i < mb; i++) yield block; })()));
+  const up = await request("PUT", mb);
   const gcs1 = hubStack ? await hubMajorGcs(hubStack) : NaN;
   const down = await request("GET");
   const gcs2 = hubStack ? await hubMajorGcs(hubStack) : NaN;
   if (sampler) clearInterval(sampler);
   // Rounds of GiB-sized artifacts would otherwise fill the disk the stack's MinIO writes to.
   await request("DELETE");
-  if (up.status !== 200 || down.status !== 200 || down.bytes !== mb * block.length) throw new Error(`transfer failed: PUT ${up.status}, GET ${down.status} ${down.bytes} bytes`);
+  if (up.status !== 200 || down.status !== 200 || down.bytes !== mb * (1 << 20)) throw new Error(`transfer failed: PUT ${up.status}, GET ${down.status} ${down.bytes} bytes`);
   return { upMiBs: mb / up.seconds, downMiBs: mb / down.seconds, rssGrowthMiB: peak - baseline, upGcs: gcs1 - gcs0, downGcs: gcs2 - gcs1 };
 }
 

@@ -1,4 +1,5 @@
 import http from "node:http";
+import { Readable } from "node:stream";
 
 export interface LoadResult {
   requests: number;
@@ -70,4 +71,33 @@ export async function load(o: {
   agent.destroy();
   latencies.sort((a, b) => a - b);
   return { requests: o.total, errors, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), rps: o.total / seconds, latencies, seconds };
+}
+
+export interface Transfer {
+  seconds: number;
+  /** Bytes of the answer's body. */
+  bytes: number;
+  status: number;
+}
+
+const BLOCK = Buffer.alloc(1 << 20, 7);
+
+/**
+ * One artifact request timed from its start to the last byte of the answer: with `uploadMiB`, a PUT
+ * of that many MiB streamed from one reused block (the client holds 1 MiB, whatever the size);
+ * without, the answer's body is counted and dropped.
+ */
+export function timedTransfer(url: URL, method: string, headers: http.OutgoingHttpHeaders, uploadMiB?: number): Promise<Transfer> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const upload = uploadMiB === undefined ? {} : { "content-type": "application/octet-stream", "content-length": uploadMiB * BLOCK.length };
+    const req = http.request(url, { method, headers: { ...headers, ...upload } }, (res) => {
+      let bytes = 0;
+      res.on("data", (c: Buffer) => (bytes += c.length));
+      res.on("end", () => resolve({ seconds: (performance.now() - t0) / 1000, bytes, status: res.statusCode ?? 0 }));
+    });
+    req.on("error", reject);
+    if (uploadMiB === undefined) req.end();
+    else Readable.from((function* () { for (let i = 0; i < uploadMiB; i++) yield BLOCK; })()).pipe(req);
+  });
 }

@@ -9,16 +9,14 @@
 // (1024) make it shorter or longer.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { REPLICA_HEADER, startLoadBalancer } from "../infra/local/loadbalancer.ts";
 import { REPO_ROOT } from "../infra/local/paths.ts";
 import { PORT_OFFSETS, replicaPorts } from "../infra/local/ports.ts";
 import { stopService, type Service } from "../infra/local/proc.ts";
 import { startStack, type Stack } from "../infra/local/stack.ts";
-import { combine, load, type LoadResult } from "./load.ts";
+import { combine, load, timedTransfer, type LoadResult, type Transfer } from "./load.ts";
 
 const STATE = path.join(REPO_ROOT, ".local", "bench-scale");
 const REQUESTS = Number(process.env.BENCH_SCALE_REQUESTS ?? 4_000);
@@ -123,21 +121,9 @@ async function logBatchLoad(stack: Stack, lb: Service, runIds: string[]): Promis
 
 /** `clients` transfers of ARTIFACT_MB MiB at once, up then down; MiB/s of each client and in all. */
 async function transfers(stack: Stack, artifactRoot: string, clients: number) {
-  const block = Buffer.alloc(1 << 20, 7);
   const url = (i: number) => new URL(`${stack.env.AUTH_URL}/mlflow/${PROJECT}/tracking/api/2.0/mlflow-artifacts/artifacts/${artifactRoot}/scale-${i}.bin`);
-  const request = (i: number, method: string, body?: Readable) =>
-    new Promise<{ seconds: number; bytes: number; status: number }>((resolve, reject) => {
-      const t0 = performance.now();
-      const req = http.request(url(i), { method, headers: { ...auth, ...(body ? { "content-type": "application/octet-stream", "content-length": ARTIFACT_MB * block.length } : {}) } }, (res) => {
-        let bytes = 0;
-        res.on("data", (c: Buffer) => (bytes += c.length));
-        res.on("end", () => resolve({ seconds: (performance.now() - t0) / 1000, bytes, status: res.statusCode ?? 0 }));
-      });
-      req.on("error", reject);
-      if (body) body.pipe(req);
-      else req.end();
-    });
-  const timed = async (make: (i: number) => Promise<{ seconds: number; bytes: number; status: number }>) => {
+  const request = (i: number, method: string, uploadMiB?: number) => timedTransfer(url(i), method, auth, uploadMiB);
+  const timed = async (make: (i: number) => Promise<Transfer>) => {
     const t0 = performance.now();
     const each = await Promise.all(Array.from({ length: clients }, (_, i) => make(i)));
     const wall = (performance.now() - t0) / 1000;
@@ -149,7 +135,7 @@ async function transfers(stack: Stack, artifactRoot: string, clients: number) {
   const baseline = groupRssMiB(mlflow);
   let peak = baseline;
   const sampler = setInterval(() => (peak = Math.max(peak, groupRssMiB(mlflow))), 200);
-  const up = await timed((i) => request(i, "PUT", Readable.from((function* () { for (let k = 0; k < ARTIFACT_MB; k++) yield block; })())));
+  const up = await timed((i) => request(i, "PUT", ARTIFACT_MB));
   clearInterval(sampler);
   const down = await timed((i) => request(i, "GET"));
   for (let i = 0; i < clients; i++) await request(i, "DELETE");
