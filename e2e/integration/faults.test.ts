@@ -1,11 +1,10 @@
-import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../infra/local/paths.ts";
 import { PORT_OFFSETS } from "../../infra/local/ports.ts";
 import { startStack, stopStackAt, type Stack } from "../../infra/local/stack.ts";
+import { bearer, newSession as newSessionIn } from "./hub-clients.ts";
 
 // A stack of its own: these tests stop its dependencies one at a time.
 const OFFSET = PORT_OFFSETS.faults;
@@ -23,26 +22,8 @@ async function search(headers: Record<string, string>, project?: string) {
   });
   return { status: res.status, type: res.headers.get("content-type") ?? "", body: (await res.json()) as { error_code?: string } };
 }
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/** A signed-in browser session for bob, made the way Auth.js stores one. */
-async function newSession(): Promise<string> {
-  const client = new pg.Client({ connectionString: stack.env.DATABASE_URL });
-  await client.connect();
-  try {
-    const userId = randomUUID();
-    const token = randomBytes(24).toString("hex");
-    await client.query("insert into users (id, name, email) values ($1, 'Bob', $2)", [userId, `bob+${userId}@example.com`]);
-    await client.query(
-      "insert into accounts (id, user_id, type, provider, provider_account_id, access_token) values ($1, $2, 'oauth', 'gitlab', $3, 'glpat-bob-demo')",
-      [randomUUID(), userId, `fault-${userId}`],
-    );
-    await client.query("insert into sessions (id, session_token, user_id, expires) values ($1, $2, $3, now() + interval '1 hour')", [randomUUID(), token, userId]);
-    return token;
-  } finally {
-    await client.end();
-  }
-}
+const newSession = () => newSessionIn(stack.env.DATABASE_URL, "fault");
 
 beforeAll(async () => {
   fs.rmSync(STATE, { recursive: true, force: true });

@@ -119,7 +119,7 @@ describe("a browser session across replicas (Chromium, signed in through the loa
 
 describe("project tokens across replicas", () => {
   it("a project token revoked through the load balancer stops working on every replica at once", async () => {
-    const session = await newSession(stack.env.DATABASE_URL);
+    const session = await newSession(stack.env.DATABASE_URL, "replicas");
     const asBob = { ...cookie(session), origin: hubOrigin, "content-type": "application/json" };
     const created = await fetch(`${lb}/api/projects/101/tokens`, { method: "POST", headers: asBob, body: JSON.stringify({ name: `replicas-${randomUUID()}`, access: "read", days: 1 }) });
     expect(created.status).toBe(201);

@@ -2,7 +2,7 @@
 // removed member kept working on another hub process for up to 30 s (PROJECT_CACHE_TIMEOUT). Two hub
 // processes on one database here: the suite's stack's hub (A) and a second one started from the same
 // build and environment (B). Revocations made on A must stop working on B at once.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configSchema } from "../../lib/config.ts";
 import { LISTENER_APPLICATION_NAME } from "../../lib/revocation/shared.ts";
 import { startHub } from "../../infra/local/hub.ts";
+import { bearer, cookie, newSession as newSessionIn, query, refusedWithin, search as searchOn } from "./hub-clients.ts";
 import { stopService, type Service } from "../../infra/local/proc.ts";
 
 function env(name: string): string {
@@ -51,17 +52,10 @@ afterAll(async () => {
   if (logDir) fs.rmSync(logDir, { recursive: true, force: true });
 });
 
-async function query<T extends pg.QueryResultRow>(sql: string, values: unknown[] = [], url = env("DATABASE_URL")): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
+/** A query on the hub's database (or on `url`). */
+const db = <T extends pg.QueryResultRow>(sql: string, values: unknown[] = [], url = env("DATABASE_URL")) => query<T>(url, sql, values);
 
-const listenerPids = async () => (await query<{ pid: number }>("select pid from pg_stat_activity where application_name = $1", [LISTENER_APPLICATION_NAME])).map((r) => r.pid);
+const listenerPids = async () => (await db<{ pid: number }>("select pid from pg_stat_activity where application_name = $1", [LISTENER_APPLICATION_NAME])).map((r) => r.pid);
 
 /** Until at least `n` hub processes LISTEN, none of them among `old`. */
 async function listenersUp(n: number, old: number[] = [], timeoutMs = 15_000) {
@@ -74,42 +68,10 @@ async function listenersUp(n: number, old: number[] = [], timeoutMs = 15_000) {
   }
 }
 
-/** A signed-in browser session for bob, stored the way Auth.js stores one. */
-async function newSession(): Promise<string> {
-  const userId = randomUUID();
-  const token = randomBytes(24).toString("hex");
-  await query("insert into users (id, name, email) values ($1, 'Bob', $2)", [userId, `bob+${userId}@example.com`]);
-  await query("insert into accounts (id, user_id, type, provider, provider_account_id, access_token) values ($1, $2, 'oauth', 'gitlab', $3, 'glpat-bob-demo')", [randomUUID(), userId, `revocation-${userId}`]);
-  await query("insert into sessions (id, session_token, user_id, expires) values ($1, $2, $3, now() + interval '1 hour')", [randomUUID(), token, userId]);
-  return token;
-}
+const newSession = () => newSessionIn(env("DATABASE_URL"), "revocation");
 
-const cookie = (sessionToken: string) => ({ cookie: `authjs.session-token=${sessionToken}` });
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-/** An MLflow read through a hub's gateway; the status only. */
-async function search(hub: string, headers: Record<string, string>, project = "ml-team/flood-detection"): Promise<number> {
-  const res = await fetch(`${hub}/mlflow/${project}/tracking/api/2.0/mlflow/experiments/search`, {
-    method: "POST",
-    // As a browser sends a cookie-authenticated POST: from the hub's own origin (the gateway refuses others).
-    headers: { "content-type": "application/json", origin: hub, ...headers },
-    body: JSON.stringify({ max_results: 1 }),
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
-
-/** Polls until `status` comes back; the time it took, or throws after `withinMs`. */
-async function refusedWithin(read: () => Promise<number>, status: number, withinMs: number): Promise<number> {
-  const t0 = performance.now();
-  for (;;) {
-    const got = await read();
-    const elapsed = performance.now() - t0;
-    if (got === status) return elapsed;
-    if (elapsed > withinMs) throw new Error(`still ${got} after ${Math.round(elapsed)} ms, wanted ${status}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** An MLflow read through a hub's gateway, sent from that hub's origin as a browser would; the status only. */
+const search = (hub: string, headers: Record<string, string>) => searchOn(hub, hub, headers);
 
 /** Auth.js's own sign-out on hub A, as the sign-out button posts it (CSRF token and cookie). */
 async function signOutOnA(sessionToken: string) {
@@ -123,7 +85,7 @@ async function signOutOnA(sessionToken: string) {
     body: new URLSearchParams({ csrfToken, callbackUrl: HUB_A }),
   });
   expect(res.status).toBe(302);
-  expect(await query("select 1 from sessions where session_token = $1", [sessionToken]), "Auth.js deleted the session's row").toEqual([]);
+  expect(await db("select 1 from sessions where session_token = $1", [sessionToken]), "Auth.js deleted the session's row").toEqual([]);
 }
 
 const GITLAB = () => env("GITLAB_URL");
@@ -163,7 +125,7 @@ describe("revocation on every hub process at once (two hubs, one database)", () 
   it("without a notification hub B keeps serving a session whose row is gone, for its cache's 30 s: the bus is what ends it at once", async () => {
     const session = await newSession();
     expect(await search(hubB, cookie(session))).toBe(200);
-    await query("delete from sessions where session_token = $1", [session]);
+    await db("delete from sessions where session_token = $1", [session]);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await search(hubB, cookie(session))).toBe(200);
     expect(await search(HUB_A, cookie(session)), "hub A never cached it: it reads the database").toBe(401);
@@ -205,10 +167,10 @@ describe("revocation on every hub process at once (two hubs, one database)", () 
     const missed = await newSession();
     expect(await search(hubB, cookie(missed))).toBe(200);
     const old = await listenerPids();
-    const cut = await query<{ ok: boolean }>("select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1", [LISTENER_APPLICATION_NAME], env("POSTGRES_ADMIN_URL"));
+    const cut = await db<{ ok: boolean }>("select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1", [LISTENER_APPLICATION_NAME], env("POSTGRES_ADMIN_URL"));
     expect(cut.length).toBeGreaterThanOrEqual(2);
     // Gone while B was not listening, and no notification: B may only learn it by clearing its caches when it reconnects.
-    await query("delete from sessions where session_token = $1", [missed]);
+    await db("delete from sessions where session_token = $1", [missed]);
     await listenersUp(2, old);
     // The new connection shows in pg_stat_activity a moment before it has LISTENed and cleared.
     await refusedWithin(() => search(hubB, cookie(missed)), 401, 2_000);

@@ -1,64 +1,15 @@
 import { spawn } from "node:child_process";
-import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { GC_WORKER } from "../../../infra/local/gc.ts";
 import type { Stack } from "../../../infra/local/stack.ts";
 import { ensureMlflowVenv } from "../../../infra/local/tools.ts";
+import { bearer } from "../hub-clients.ts";
 
 /** Helpers of the replica suite (replicas.test.ts): a stack of three hubs behind a load balancer. */
 
-export async function query<T extends pg.QueryResultRow>(url: string, sql: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-/** A signed-in browser session for bob, stored the way Auth.js stores one. */
-export async function newSession(databaseUrl: string): Promise<string> {
-  const userId = randomUUID();
-  const token = randomBytes(24).toString("hex");
-  await query(databaseUrl, "insert into users (id, name, email) values ($1, 'Bob', $2)", [userId, `bob+${userId}@example.com`]);
-  await query(databaseUrl, "insert into accounts (id, user_id, type, provider, provider_account_id, access_token) values ($1, $2, 'oauth', 'gitlab', $3, 'glpat-bob-demo')", [
-    randomUUID(),
-    userId,
-    `replicas-${userId}`,
-  ]);
-  await query(databaseUrl, "insert into sessions (id, session_token, user_id, expires) values ($1, $2, $3, now() + interval '1 hour')", [randomUUID(), token, userId]);
-  return token;
-}
-
-export const cookie = (sessionToken: string) => ({ cookie: `authjs.session-token=${sessionToken}` });
-export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-/** An MLflow read through a hub's gateway, as the stock UI sends it (from the hub's origin); the status only. */
-export async function search(hub: string, hubOrigin: string, headers: Record<string, string>, project = "ml-team/flood-detection"): Promise<number> {
-  const res = await fetch(`${hub}/mlflow/${project}/tracking/api/2.0/mlflow/experiments/search`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: hubOrigin, ...headers },
-    body: JSON.stringify({ max_results: 1 }),
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
-
-/** Polls until `status` comes back; the time it took, or throws after `withinMs`. */
-export async function refusedWithin(read: () => Promise<number>, status: number, withinMs: number): Promise<number> {
-  const t0 = performance.now();
-  for (;;) {
-    const got = await read();
-    const elapsed = performance.now() - t0;
-    if (got === status) return elapsed;
-    if (elapsed > withinMs) throw new Error(`still ${got} after ${Math.round(elapsed)} ms, wanted ${status}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { bearer, cookie, newSession, query, refusedWithin, search } from "../hub-clients.ts";
 
 /** GitLab API calls one hub process has made, by endpoint (its /metrics). */
 export async function gitlabCalls(hub: string, metricsToken: string): Promise<Record<string, number>> {
