@@ -96,7 +96,9 @@ test("the runs table sorts by a metric through MLflow, narrows with a filter, sh
   await expect.poll(() => runNames(page)).toEqual(["alpha-low", "alpha-mid"]);
   await shoot(page, "runs-table");
 
-  // Linkable: the same URL in a fresh load shows the same view.
+  // Linkable: the same URL in a fresh load shows the same view. The table shows a change at once and
+  // the URL follows when router.replace has finished, so wait for the URL before reloading it.
+  await expect(page).toHaveURL((u) => u.searchParams.get("filter") === "metrics.rmse < 1 and params.model = 'unet'" && u.searchParams.get("cols") === "m.rmse");
   await page.reload();
   await expect(page.getByRole("textbox", { name: "Filter" })).toHaveValue("metrics.rmse < 1 and params.model = 'unet'");
   await expect.poll(() => runNames(page)).toEqual(["alpha-low", "alpha-mid"]);
@@ -209,7 +211,8 @@ test("the runs table pages through MLflow's page tokens, forward and back, and a
 
   await page.getByRole("combobox", { name: "Rows per page" }).selectOption("50");
   await expect.poll(() => runNames(page)).toHaveLength(27);
-  expect(new URL(page.url()).searchParams.get("size")).toBe("50");
+  // The URL follows the table once router.replace has finished (a moment later on a loaded machine).
+  await expect(page).toHaveURL((u) => u.searchParams.get("size") === "50");
   await expect(pager).toHaveCount(0);
 });
 
