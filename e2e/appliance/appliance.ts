@@ -46,6 +46,7 @@ export function composeOk(args: string[], options: SpawnSyncOptions = {}): strin
 }
 
 export interface ComposeContainer {
+  Name: string;
   Service: string;
   State: string;
   Health: string;
