@@ -1,6 +1,6 @@
 // `docker compose up --scale hub=2`, the first thing an administrator tries when one hub is
-// not enough (docs/scaling.md): both replicas take traffic through Traefik, what one writes
-// the other reads, and a replica stopped while a client writes loses no acknowledged write.
+// not enough (docs/scaling.md): both replicas take traffic through Traefik and read what was
+// written through either, and a replica stopped while a client writes loses no acknowledged write.
 // Traefik names one server, http://hub:3000; Docker's DNS answers it with every replica, and
 // Traefik's client picks one per connection it opens (not per request).
 import { afterAll, describe, expect, it } from "vitest";
@@ -38,7 +38,7 @@ afterAll(() => {
 }, 400_000);
 
 describe("two hubs behind Traefik (docker compose up --scale hub=2)", () => {
-  it("sends requests to both replicas, each answering with what the other wrote", { timeout: 400_000 }, async () => {
+  it("sends requests to both replicas, and both read the experiment written through one of them", { timeout: 400_000 }, async () => {
     composeOk(["up", "-d", ...WAIT, "--scale", "hub=2"]);
     const replicas = hubContainers();
     expect(replicas).toHaveLength(2);
