@@ -4,7 +4,10 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ServingRow } from "@/lib/admin/serving";
 import { ServingTable } from "./serving-table";
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+});
 
 const row = (over: Partial<ServingRow>): ServingRow => ({
   id: "0192f0a0-0000-7000-8000-000000000001",
@@ -33,13 +36,15 @@ const cells = (tr: HTMLElement) => Object.fromEntries([...tr.querySelectorAll("t
 
 describe("admin serving table", () => {
   it("shows each endpoint's project as a link, what it serves, its state, memory, CPU and requests", () => {
+    // The deployed cell is relative to now: pin the clock two hours after the row's deployedAt.
+    vi.useFakeTimers({ now: Date.parse("2026-12-02T12:00:00.000Z"), toFake: ["Date"] });
     render(<ServingTable rows={[row({})]} stop={vi.fn()} />);
     const tr = document.querySelector<HTMLElement>("tr[data-endpoint='101/flood/champion']")!;
     const link = tr.querySelector("a")!;
     expect([link.textContent, link.getAttribute("href")]).toEqual(["ml-team/flood-detection", "/projects/ml-team/flood-detection"]);
     expect(tr.textContent).toContain("@champion");
     expect(within(tr).getByTestId("endpoint-state").textContent).toBe("ready");
-    expect(cells(tr)).toEqual({ version: "2", memory: "150 MiB", cpu: "13 %", cpuSeconds: "4.3 s", requests: "1,234 · 3.3 ms", deployed: expect.stringMatching(/^bob, .+ ago$/) });
+    expect(cells(tr)).toEqual({ version: "2", memory: "150 MiB", cpu: "13 %", cpuSeconds: "4.3 s", requests: "1,234 · 3.3 ms", deployed: "bob, 2 hours ago" });
     expect(tr.querySelector("td[data-column='memory']")!.getAttribute("title")).toBe("Limits: memory 1024 MB, 1 CPU");
   });
 
