@@ -1,6 +1,6 @@
 // `docker compose up --scale hub=2`, the first thing an administrator tries when one hub is
-// not enough (docs/scaling.md): both replicas take traffic through Traefik and read what was
-// written through either, and a replica stopped while a client writes loses no acknowledged write.
+// not enough (docs/scaling.md): both replicas take traffic through Traefik and read an experiment
+// written through one of them, and a replica stopped while a client writes loses no acknowledged write.
 // Traefik names one server, http://hub:3000; Docker's DNS answers it with every replica, and
 // Traefik's client picks one per connection it opens (not per request).
 import { afterAll, describe, expect, it } from "vitest";
